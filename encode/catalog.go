@@ -158,3 +158,15 @@ func usableList(cfg VideoConfig) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// CodecOf is the codec an encoder name produces ("h264" for libx264), or
+// "" if FFmpeg has no such encoder.
+func CodecOf(name string) string {
+	if name == "" || name == "auto" {
+		return "h264"
+	}
+	if c := astiav.FindEncoderByName(name); c != nil {
+		return c.ID().Name()
+	}
+	return ""
+}

@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/onair-dev/onair/capture"
+	"github.com/onair-dev/onair/capture/testpattern"
+	"github.com/onair-dev/onair/encode"
+	"github.com/onair-dev/onair/pipeline"
+	"github.com/onair-dev/onair/stream"
+)
+
+// outFlags collects repeated --out values.
+type outFlags []string
+
+func (o *outFlags) String() string     { return strings.Join(*o, ",") }
+func (o *outFlags) Set(v string) error { *o = append(*o, v); return nil }
+
+func runPublish(e *env, args []string) error {
+	fs := newFlags(e, "publish")
+	source := fs.String("source", "testpattern", "what to send: testpattern")
+	size := fs.String("size", "1280x720", "video size WIDTHxHEIGHT")
+	fps := fs.Int("fps", 30, "frames per second")
+	avOffset := fs.Duration("av-offset", 0, "test pattern: shift the beep against the flash (+ = audio early)")
+	realtime := fs.Bool("realtime", true, "test pattern: pace frames in real time (false: as fast as the encoder goes)")
+	encoder := fs.String("encoder", "libx264", "video encoder (see 'onair encoders'), or auto")
+	bitrate := fs.String("bitrate", "2500k", "video bitrate, e.g. 2500k or 6M")
+	keyint := fs.Duration("keyint", 2*time.Second, "keyframe interval")
+	preset := fs.String("preset", "veryfast", "encoder preset (x264 names)")
+	tune := fs.String("tune", "zerolatency", "encoder tune (empty for none)")
+	profile := fs.String("profile", "high", "H.264 profile: baseline, main, high")
+	rc := fs.String("rc", "cbr", "rate control: cbr or vbr")
+	audioEnc := fs.String("audio-encoder", "aac", "audio encoder: aac or libopus")
+	audioRate := fs.String("audio-bitrate", "160k", "audio bitrate")
+	duration := fs.Duration("duration", 0, "stop after this long (0: until Ctrl-C)")
+	timeout := fs.Duration("timeout", stream.DefaultTimeout, "connect and write timeout for network outputs")
+	var outs outFlags
+	fs.Var(&outs, "out", "output, repeatable: rtmp://host/app/key, rtmps://…, record:file.mkv|mp4")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (outputs go in --out): %w", fs.Arg(0), errUsage)
+	}
+
+	w, h, err := parseSize(*size)
+	if err != nil {
+		return err
+	}
+	vbr, err := parseBitrate(*bitrate)
+	if err != nil {
+		return err
+	}
+	abr, err := parseBitrate(*audioRate)
+	if err != nil {
+		return err
+	}
+	vcfg := encode.DefaultVideo()
+	vcfg.Encoder, vcfg.Width, vcfg.Height, vcfg.FPS, vcfg.Bitrate = *encoder, w, h, *fps, vbr
+	vcfg.KeyframeInterval, vcfg.Preset, vcfg.Tune, vcfg.Profile = *keyint, *preset, *tune, *profile
+	vcfg.RateControl = encode.RateControl(*rc)
+	if err := vcfg.Validate(); err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	acfg := encode.DefaultAudio()
+	acfg.Encoder, acfg.Bitrate = *audioEnc, abr
+	if err := acfg.Validate(); err != nil {
+		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	if *duration < 0 {
+		return fmt.Errorf("duration %v is negative: %w", *duration, errUsage)
+	}
+
+	var src capture.Source
+	switch *source {
+	case "testpattern", "":
+		opts := []testpattern.Option{
+			testpattern.WithSize(w, h), testpattern.WithFrameRate(*fps),
+			testpattern.WithAVOffset(*avOffset), testpattern.WithRealTime(*realtime),
+		}
+		if *duration > 0 {
+			// An exact frame count, so a 10 s run is 300 frames at 30 fps.
+			opts = append(opts, testpattern.WithLimit(int(*duration*time.Duration(*fps)/time.Second)))
+		}
+		src, err = testpattern.New(opts...)
+		if err != nil {
+			return fmt.Errorf("%v: %w", err, errUsage)
+		}
+	default:
+		return fmt.Errorf("source %q: only testpattern is available in this version: %w", *source, errUsage)
+	}
+	defer src.Close()
+
+	if len(outs) == 0 {
+		outs = append(outs, "record:"+time.Now().Format("onair-20060102-150405.mkv"))
+		e.log.Info("no --out given: recording locally", "file", strings.TrimPrefix(outs[0], "record:"))
+	}
+	videoCodec, audioCodec := encode.CodecOf(vcfg.Encoder), encode.CodecOf(acfg.Encoder)
+	var sinks []stream.Sink
+	for _, spec := range outs {
+		sk, err := stream.Parse(spec, stream.WithTimeout(*timeout))
+		if err == nil {
+			err = stream.CheckCodecs(sk, videoCodec, audioCodec)
+		}
+		if err != nil {
+			for _, s := range sinks {
+				s.Close()
+			}
+			return fmt.Errorf("%v: %w", err, errUsage)
+		}
+		sinks = append(sinks, sk)
+	}
+
+	sess, err := pipeline.New(pipeline.Config{Source: src, Video: vcfg, Audio: acfg, Sinks: sinks, Log: e.log})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := sess.Start(ctx); err != nil {
+		for _, s := range sinks {
+			s.Close()
+		}
+		return err
+	}
+	for _, s := range sinks {
+		e.log.Info("output", "to", s.Name())
+	}
+	if *duration > 0 && src.Info().Live {
+		// The limit ends the source; this is a backstop for a stuck output.
+		t := time.AfterFunc(*duration+stream.DefaultTimeout+5*time.Second, func() { sess.Stop() })
+		defer t.Stop()
+	}
+	ticker := time.NewTicker(5 * time.Second)
+	defer ticker.Stop()
+	var runErr error
+loop:
+	for {
+		select {
+		case <-sess.Done():
+			runErr = sess.Wait()
+			break loop
+		case <-ticker.C:
+			report(e, sess.Stats(), false)
+		}
+	}
+	report(e, sess.Stats(), true)
+	return runErr
+}
+
+func report(e *env, st pipeline.Stats, final bool) {
+	msg := "live"
+	if final {
+		msg = "finished"
+	}
+	e.log.Info(msg, "captured", st.Captured, "encoded", st.Encoded, "dropped", st.Dropped)
+	for _, o := range st.Outputs {
+		args := []any{"output", o.Name, "state", o.State.String(), "video_packets", o.SentVideo,
+			"audio_packets", o.SentAudio, "bytes", o.Bytes, "dropped", o.Dropped}
+		if o.Err != nil {
+			args = append(args, "err", o.Err)
+		}
+		e.log.Info(msg, args...)
+	}
+}
+
+func parseSize(s string) (int, int, error) {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	w, err1 := strconv.Atoi(ws)
+	h, err2 := strconv.Atoi(hs)
+	if !ok || err1 != nil || err2 != nil || w <= 0 || h <= 0 {
+		return 0, 0, fmt.Errorf("size %q: want WIDTHxHEIGHT such as 1280x720: %w", s, errUsage)
+	}
+	return w, h, nil
+}
+
+// parseBitrate reads 2500000, 2500k or 2.5M.
+func parseBitrate(s string) (int, error) {
+	mult := 1.0
+	t := strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case strings.HasSuffix(t, "k"):
+		mult, t = 1e3, strings.TrimSuffix(t, "k")
+	case strings.HasSuffix(t, "m"):
+		mult, t = 1e6, strings.TrimSuffix(t, "m")
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("bitrate %q: want a number such as 2500k or 6M: %w", s, errUsage)
+	}
+	return int(v * mult), nil
+}
