@@ -65,10 +65,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			case errors.Is(err, flag.ErrHelp):
 				return exitOK
 			case errors.Is(err, errUsage):
-				fmt.Fprintf(stderr, "onair %s: %v\n", c.name, strings.TrimSuffix(err.Error(), ": "+errUsage.Error()))
+				fmt.Fprintf(stderr, "onair %s: %s\n", c.name, oneLine(strings.TrimSuffix(err.Error(), ": "+errUsage.Error())))
 				return exitUsage
 			default:
-				fmt.Fprintf(stderr, "onair %s: %v\n", c.name, err)
+				fmt.Fprintf(stderr, "onair %s: %s\n", c.name, oneLine(err.Error()))
 				return exitFail
 			}
 		}
@@ -77,6 +77,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	usage(stderr)
 	return exitUsage
 }
+
+// oneLine keeps an error (errors.Join puts one cause per line) on one line.
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "onair: capture and stream from your desktop.\n\nUsage: onair <command> [flags]\n\nCommands:")

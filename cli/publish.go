@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -127,6 +128,9 @@ func runPublish(e *env, args []string) error {
 	if err := sess.Start(ctx); err != nil {
 		for _, s := range sinks {
 			s.Close()
+		}
+		if errors.Is(err, encode.ErrUnknownEncoder) {
+			return fmt.Errorf("%v: %w", err, errUsage) // a typo in --encoder is a command-line mistake
 		}
 		return err
 	}

@@ -1,0 +1,44 @@
+# onair: the two commands that matter are `make run` and `make test`.
+# Both install what is missing first (packaging/linux/deps.sh), so each
+# works alone on a fresh Debian 12 machine.
+
+GO      ?= go
+BIN     := bin/onair
+# Where `make run` records; an existing file is never overwritten.
+RECORD  ?= recordings/onair.mkv
+# Optional: RTMP=rtmp://live.example.com/app/STREAM_KEY make run
+RTMP    ?=
+ARGS    ?=
+# Tests that go live in real time share two cores with the compiler: run
+# test binaries one package at a time, after building them all in parallel.
+TESTFLAGS ?= -race -count=1 -timeout 20m
+
+export CGO_ENABLED := 1
+
+.PHONY: deps build run test bench lint clean
+
+deps:
+	@bash packaging/linux/deps.sh
+
+build: deps
+	$(GO) build -o $(BIN) .
+
+run: build
+	@mkdir -p $(dir $(RECORD))
+	./$(BIN) publish --out record:$(RECORD) $(if $(RTMP),--out "$(RTMP)") $(ARGS)
+
+test: deps lint
+	$(GO) test $(TESTFLAGS) -run '^$$' ./... >/dev/null
+	$(GO) test $(TESTFLAGS) -p 1 ./...
+
+lint:
+	$(GO) vet ./...
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench/go-bench.txt
+	bash bench/publish.sh | tee bench/publish.md
+
+clean:
+	rm -rf bin bench/.bin
