@@ -29,6 +29,8 @@ type VideoEncoder struct {
 	conv  *converter // only when input format or size differs
 
 	keyframe atomic.Bool
+	target   atomic.Int64 // pending bitrate from congestion control; 0 = none
+	bitrate  int64        // bitrate in force
 	lastPTS  int64
 	started  bool
 	flushed  bool
@@ -57,7 +59,7 @@ func OpenVideo(cfg VideoConfig, log *slog.Logger) (*VideoEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &VideoEncoder{cfg: cfg, name: cfg.Encoder, codec: codec, cc: cc, pkt: astiav.AllocPacket(), lastPTS: -1}
+	e := &VideoEncoder{cfg: cfg, name: cfg.Encoder, codec: codec, cc: cc, pkt: astiav.AllocPacket(), lastPTS: -1, bitrate: int64(cfg.Bitrate)}
 	e.frame = astiav.AllocFrame()
 	e.frame.SetWidth(cfg.Width)
 	e.frame.SetHeight(cfg.Height)
@@ -222,7 +224,20 @@ func (e *VideoEncoder) Name() string { return e.name }
 func (e *VideoEncoder) Info() media.StreamInfo { return e.info }
 
 // RequestKeyframe makes the next encoded frame a keyframe (an IDR for H.264).
+// Requests before that frame coalesce into one.
 func (e *VideoEncoder) RequestKeyframe() { e.keyframe.Store(true) }
+
+// SetTargetBitrate asks for a new bitrate from the next frame on, clamped to
+// [5 %, 100 %] of the configured bitrate, which is the ceiling. The encoder
+// is not reopened: libx264 and libx265 reconfigure in place when the
+// context's bit_rate changes; the VBV cap stays at the configured maximum.
+func (e *VideoEncoder) SetTargetBitrate(bps int) {
+	lo, hi := int64(e.cfg.Bitrate)/20, int64(e.cfg.Bitrate)
+	e.target.Store(min(max(int64(bps), lo), hi))
+}
+
+// Bitrate is the target bitrate in force now.
+func (e *VideoEncoder) Bitrate() int64 { return e.bitrate }
 
 // Encode sends one frame and returns the packets the encoder has ready,
 // possibly none (encoders may hold frames). Packets are copies.
@@ -263,6 +278,10 @@ func (e *VideoEncoder) Encode(f *media.VideoFrame) ([]*media.Packet, error) {
 		e.frame.SetPictureType(astiav.PictureTypeNone)
 	}
 	e.started = true
+	if t := e.target.Swap(0); t > 0 && t != e.bitrate {
+		e.cc.SetBitRate(t)
+		e.bitrate = t
+	}
 	if err := e.cc.SendFrame(e.frame); err != nil {
 		return nil, fmt.Errorf("video encoder %s: %v: %w", e.name, err, ErrEncode)
 	}

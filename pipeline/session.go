@@ -48,19 +48,32 @@ type Event struct {
 type Session struct {
 	cfg    Config
 	log    *slog.Logger
-	venc   *encode.VideoEncoder
-	aenc   *encode.AudioEncoder
+	groups []*group
 	outs   []*output
 	cnt    counters
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	done   chan struct{}
 	err    error
-	start  sync.Once
 	stop   sync.Once
 	begun  atomic.Bool
 	hasVid bool
 	hasAud bool
+}
+
+// group is one pair of encoders and the outputs fed from them. Outputs
+// with the same needs share a group (one encode for several sinks); an
+// output that steers its encoder (WebRTC congestion control) gets its own.
+type group struct {
+	vcfg    encode.VideoConfig
+	acfg    encode.AudioConfig
+	venc    *encode.VideoEncoder
+	aenc    *encode.AudioEncoder
+	outs    []*output
+	sinks   []stream.Sink
+	queue   chan item
+	encoded atomic.Uint64
+	dropped atomic.Uint64
 }
 
 type item struct {
@@ -68,7 +81,7 @@ type item struct {
 	audio *media.AudioFrame
 }
 
-// New checks cfg; nothing native is opened until Start.
+// New checks cfg and plans the encoders; nothing native opens until Start.
 func New(cfg Config) (*Session, error) {
 	if cfg.Source == nil {
 		return nil, ErrNoSource
@@ -103,7 +116,60 @@ func New(cfg Config) (*Session, error) {
 			return nil, err
 		}
 	}
+	s.plan()
 	return s, nil
+}
+
+// plan assigns every sink to a group by the encoder settings it needs.
+func (s *Session) plan() {
+	type key struct {
+		v encode.VideoConfig
+		a encode.AudioConfig
+	}
+	shared := map[key]*group{}
+	for _, sk := range s.cfg.Sinks {
+		v, a, own := s.cfg.Video, s.cfg.Audio, false
+		if w, ok := sk.(stream.Wanter); ok {
+			want := w.Want()
+			v, a = Adapt(v, a, want)
+			own = want.OwnEncoder
+		}
+		k := key{v, a}
+		g := shared[k]
+		if g == nil || own {
+			g = &group{vcfg: v, acfg: a}
+			s.groups = append(s.groups, g)
+			if !own {
+				shared[k] = g
+			}
+		}
+		g.sinks = append(g.sinks, sk)
+	}
+}
+
+// Adapt changes encoder settings to what an output wants: its codec (the
+// usual software encoder for it), its H.264 profile, its audio codec.
+func Adapt(v encode.VideoConfig, a encode.AudioConfig, w stream.Want) (encode.VideoConfig, encode.AudioConfig) {
+	if w.VideoCodec != "" && encode.CodecOf(v.Encoder) != w.VideoCodec {
+		switch w.VideoCodec {
+		case "h264":
+			v.Encoder = "libx264"
+		case "vp8":
+			v.Encoder = "libvpx"
+		}
+	}
+	if w.H264Profile != "" && encode.CodecOf(v.Encoder) == "h264" {
+		v.Profile = w.H264Profile
+	}
+	if w.AudioCodec != "" && encode.CodecOf(a.Encoder) != w.AudioCodec {
+		switch w.AudioCodec {
+		case "opus":
+			a.Encoder = "libopus"
+		case "aac":
+			a.Encoder = "aac"
+		}
+	}
+	return v, a
 }
 
 func (s *Session) emit(e Event) {
@@ -134,49 +200,64 @@ func (s *Session) Start(ctx context.Context) error {
 }
 
 func (s *Session) startEncoders() error {
-	if s.hasVid {
-		v, err := encode.OpenVideo(s.cfg.Video, s.log)
-		if err != nil {
-			return err
+	for _, g := range s.groups {
+		if s.hasVid {
+			v, err := encode.OpenVideo(g.vcfg, s.log)
+			if err != nil {
+				s.closeEncoders()
+				return err
+			}
+			g.venc = v
+			s.log.Info("video encoder", "encoder", v.Name(), "size", fmt.Sprintf("%dx%d", g.vcfg.Width, g.vcfg.Height),
+				"fps", g.vcfg.FPS, "bitrate", g.vcfg.Bitrate, "profile", g.vcfg.Profile)
 		}
-		s.venc = v
-		s.log.Info("video encoder", "encoder", v.Name(), "size", fmt.Sprintf("%dx%d", s.cfg.Video.Width, s.cfg.Video.Height), "fps", s.cfg.Video.FPS, "bitrate", s.cfg.Video.Bitrate)
-	}
-	if s.hasAud {
-		a, err := encode.OpenAudio(s.cfg.Audio)
-		if err != nil {
-			s.closeEncoders()
-			return err
+		if s.hasAud {
+			a, err := encode.OpenAudio(g.acfg)
+			if err != nil {
+				s.closeEncoders()
+				return err
+			}
+			g.aenc = a
 		}
-		s.aenc = a
 	}
 	return nil
 }
 
 func (s *Session) startWorkers(ctx context.Context) {
-	var streams []media.StreamInfo
-	if s.venc != nil {
-		streams = append(streams, s.venc.Info())
-	}
-	if s.aenc != nil {
-		streams = append(streams, s.aenc.Info())
-	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	unhook := context.AfterFunc(ctx, func() { s.Stop() })
 
-	for _, sk := range s.cfg.Sinks {
-		o := newOutput(sk, s.cfg.OutputQueue, s.emit)
-		s.outs = append(s.outs, o)
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); o.run(streams) }()
+	for _, g := range s.groups {
+		var streams []media.StreamInfo
+		if g.venc != nil {
+			streams = append(streams, g.venc.Info())
+		}
+		if g.aenc != nil {
+			streams = append(streams, g.aenc.Info())
+		}
+		g.queue = make(chan item, s.cfg.EncodeQueue)
+		for _, sk := range g.sinks {
+			if ft, ok := sk.(stream.FeedbackTaker); ok && g.venc != nil {
+				ft.SetFeedback(g.venc, g.venc)
+			}
+			o := newOutput(sk, s.cfg.OutputQueue, s.emit)
+			if n, ok := sk.(stream.Notifier); ok {
+				n.SetNotify(func(state string, err error) {
+					s.emit(Event{Output: sk.Name(), State: state, Err: err})
+				})
+			}
+			g.outs = append(g.outs, o)
+			s.outs = append(s.outs, o)
+			s.wg.Add(1)
+			go func() { defer s.wg.Done(); o.run(streams) }()
+		}
 	}
 
 	videoCh := make(chan *media.VideoFrame, 2)
 	audioCh := make(chan *media.AudioFrame, 8)
-	encIn := make(chan item, s.cfg.EncodeQueue)
 	srcDone := make(chan error, 1)
-	s.wg.Add(3)
+	s.wg.Add(2 + len(s.groups))
 	go func() {
 		defer s.wg.Done()
 		var v chan<- *media.VideoFrame
@@ -192,8 +273,10 @@ func (s *Session) startWorkers(ctx context.Context) {
 		close(audioCh)
 		srcDone <- err
 	}()
-	go func() { defer s.wg.Done(); s.route(videoCh, audioCh, encIn) }()
-	go func() { defer s.wg.Done(); s.encodeLoop(encIn) }()
+	go func() { defer s.wg.Done(); s.route(videoCh, audioCh) }()
+	for _, g := range s.groups {
+		go func() { defer s.wg.Done(); s.encodeLoop(g) }()
+	}
 	go func() {
 		s.wg.Wait()
 		unhook()
@@ -204,11 +287,15 @@ func (s *Session) startWorkers(ctx context.Context) {
 	}()
 }
 
-// route moves frames from the source to the encoder queue. For a live
-// source a full queue drops video (counted, as OBS shows "dropped frames");
-// audio is never dropped, so sync survives an overloaded encoder.
-func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.AudioFrame, encIn chan<- item) {
-	defer close(encIn)
+// route moves frames from the source to every group's encoder queue. For
+// a live source a full queue drops video (counted, as OBS shows "dropped
+// frames"); audio is never dropped, so sync survives an overloaded encoder.
+func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.AudioFrame) {
+	defer func() {
+		for _, g := range s.groups {
+			close(g.queue)
+		}
+	}()
 	live := s.cfg.Source.Info().Live
 	for videoCh != nil || audioCh != nil {
 		select {
@@ -218,14 +305,17 @@ func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.
 				continue
 			}
 			s.cnt.captured.Add(1)
-			if live {
+			for _, g := range s.groups { // encoders only read frames: one copy serves all
+				if !live {
+					g.queue <- item{video: f}
+					continue
+				}
 				select {
-				case encIn <- item{video: f}:
+				case g.queue <- item{video: f}:
 				default:
+					g.dropped.Add(1)
 					s.cnt.dropped.Add(1)
 				}
-			} else {
-				encIn <- item{video: f}
 			}
 		case a, ok := <-audioCh:
 			if !ok {
@@ -233,59 +323,62 @@ func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.
 				continue
 			}
 			s.cnt.audio.Add(1)
-			encIn <- item{audio: a}
+			for _, g := range s.groups {
+				g.queue <- item{audio: a}
+			}
 		}
 	}
 }
 
-func (s *Session) encodeLoop(encIn <-chan item) {
+func (s *Session) encodeLoop(g *group) {
 	defer func() {
-		for _, o := range s.outs {
+		for _, o := range g.outs {
 			o.finish()
 		}
 	}()
 	var failed bool
-	for it := range encIn {
+	for it := range g.queue {
 		if failed {
 			continue // drain so the router and source can finish
 		}
 		var pkts []*media.Packet
 		var err error
 		switch {
-		case it.video != nil && s.venc != nil:
-			pkts, err = s.venc.Encode(it.video)
+		case it.video != nil && g.venc != nil:
+			pkts, err = g.venc.Encode(it.video)
 			if err == nil {
+				g.encoded.Add(1)
 				s.cnt.encoded.Add(1)
 			}
-		case it.audio != nil && s.aenc != nil:
-			pkts, err = s.aenc.Encode(it.audio)
+		case it.audio != nil && g.aenc != nil:
+			pkts, err = g.aenc.Encode(it.audio)
 		}
-		s.fanOut(pkts)
+		s.fanOut(g, pkts)
 		if err != nil {
 			failed = true
 			s.emit(Event{State: "failed", Err: err})
 			s.cancel()
 		}
 	}
-	if s.venc != nil {
-		pkts, err := s.venc.Flush()
-		s.fanOut(pkts)
+	if g.venc != nil {
+		pkts, err := g.venc.Flush()
+		s.fanOut(g, pkts)
 		if err != nil {
 			s.log.Warn("video flush", "err", err)
 		}
 	}
-	if s.aenc != nil {
-		pkts, err := s.aenc.Flush()
-		s.fanOut(pkts)
+	if g.aenc != nil {
+		pkts, err := g.aenc.Flush()
+		s.fanOut(g, pkts)
 		if err != nil {
 			s.log.Warn("audio flush", "err", err)
 		}
 	}
 }
 
-func (s *Session) fanOut(pkts []*media.Packet) {
+func (s *Session) fanOut(g *group, pkts []*media.Packet) {
 	for _, p := range pkts {
-		for _, o := range s.outs {
+		for _, o := range g.outs {
 			o.offer(p)
 		}
 	}
@@ -320,11 +413,13 @@ func (s *Session) finalError(srcErr error) error {
 }
 
 func (s *Session) closeEncoders() {
-	if s.venc != nil {
-		s.venc.Close()
-	}
-	if s.aenc != nil {
-		s.aenc.Close()
+	for _, g := range s.groups {
+		if g.venc != nil {
+			g.venc.Close()
+		}
+		if g.aenc != nil {
+			g.aenc.Close()
+		}
 	}
 }
 
@@ -369,6 +464,16 @@ func (s *Session) Stats() Stats {
 	}
 	for _, o := range s.outs {
 		st.Outputs = append(st.Outputs, o.stats())
+	}
+	for _, g := range s.groups {
+		es := EncoderStats{Encoded: g.encoded.Load(), Dropped: g.dropped.Load()}
+		if g.venc != nil {
+			es.Video, es.Bitrate = g.venc.Name(), g.venc.Bitrate()
+		}
+		if g.aenc != nil {
+			es.Audio = g.aenc.Name()
+		}
+		st.Encoders = append(st.Encoders, es)
 	}
 	return st
 }

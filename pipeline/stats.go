@@ -13,6 +13,15 @@ type Stats struct {
 	// AudioFrames counts audio chunks the source delivered.
 	AudioFrames uint64
 	Outputs     []OutputStats
+	Encoders    []EncoderStats
+}
+
+// EncoderStats is one encoder pair's counters.
+type EncoderStats struct {
+	Video, Audio string // encoder names
+	Encoded      uint64
+	Dropped      uint64
+	Bitrate      int64 // video target in force (congestion control may lower it)
 }
 
 // OutputStats is one sink's counters.

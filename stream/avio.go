@@ -97,6 +97,12 @@ func (i *interrupter) abort() { i.c.abort = 1 }
 
 func (i *interrupter) aborted() bool { return i.c.abort != 0 }
 
+// expired reports whether the armed deadline has passed.
+func (i *interrupter) expired() bool {
+	d := int64(i.c.deadline_us)
+	return d != 0 && int64(C.onair_now_us()) > d
+}
+
 func (i *interrupter) free() {
 	if i.c != nil {
 		C.free(unsafe.Pointer(i.c))

@@ -22,3 +22,21 @@ var (
 	// ErrClosed means a packet was written to a sink that is closed.
 	ErrClosed = errors.New("output closed")
 )
+
+// WHIP/WebRTC failures.
+var (
+	// ErrUnauthorized means the server refused the bearer token (401/403).
+	ErrUnauthorized = errors.New("server refused the token")
+	// ErrNotFound means the endpoint does not exist (404).
+	ErrNotFound = errors.New("endpoint not found")
+	// ErrServer means the server failed (5xx).
+	ErrServer = errors.New("server error")
+	// ErrProtocol means the server answered outside the protocol (e.g. 201 without Location).
+	ErrProtocol = errors.New("server broke the protocol")
+	// ErrBadAnswer means the SDP answer could not be used.
+	ErrBadAnswer = errors.New("unusable SDP answer")
+	// ErrNoCommonCodec means the server accepts none of the codecs offered.
+	ErrNoCommonCodec = errors.New("no codec in common with the server")
+	// ErrICE means no network path to the server's media port was found in time.
+	ErrICE = errors.New("WebRTC connection did not come up")
+)

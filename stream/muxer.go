@@ -71,7 +71,8 @@ func (m *muxer) Open(ctx context.Context, streams []media.StreamInfo) error {
 	}
 
 	// Cancel of ctx aborts a blocked connect.
-	stop := context.AfterFunc(ctx, func() { m.intr.abort() })
+	// Through Abort: it takes mu, so it cannot race Close freeing m.intr.
+	stop := context.AfterFunc(ctx, m.Abort)
 	defer stop()
 	m.intr.arm(m.timeout)
 	capture := avlog.Start()
@@ -127,6 +128,9 @@ func (m *muxer) classifyOpen(ctx context.Context, err error, lines []string) err
 		return fmt.Errorf("%s: %w", m.name, ctx.Err())
 	case !m.network:
 		return fmt.Errorf("%s: %s: %w", m.name, why, ErrUnwritable)
+	case m.intr.expired():
+		// The deadline fired; TLS reports that as a generic I/O error.
+		return fmt.Errorf("%s: no answer within %v: %w", m.name, m.timeout, ErrTimeout)
 	case errors.Is(err, astiav.Error(-int(syscall.ECONNREFUSED))),
 		errors.Is(err, astiav.Error(-int(syscall.EHOSTUNREACH))),
 		errors.Is(err, astiav.Error(-int(syscall.ENETUNREACH))),
@@ -183,6 +187,12 @@ func (m *muxer) addStream(si media.StreamInfo) error {
 }
 
 func (m *muxer) WritePacket(p *media.Packet) error {
+	m.mu.Lock()
+	closed := m.closed
+	m.mu.Unlock()
+	if closed { // Close freed the native objects (and the interrupter)
+		return fmt.Errorf("%s: write after close: %w", m.name, ErrClosed)
+	}
 	if !m.header {
 		return fmt.Errorf("%s: write before open: %w", m.name, ErrClosed)
 	}

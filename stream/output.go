@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/onair-dev/onair/internal/avlog"
 )
@@ -53,25 +54,25 @@ func Parse(spec string, opts ...Option) (Sink, error) {
 		if ext := strings.ToLower(filepath.Ext(spec)); ext == ".mkv" || ext == ".mp4" {
 			return NewRecording(spec)
 		}
-		return nil, fmt.Errorf("output %q: not a URL or a .mkv/.mp4 file (want rtmp://host/app/key, rtmps://…, or record:file.mkv): %w", avlog.Redact(spec), ErrBadURL)
+		return nil, fmt.Errorf("output %q: not a URL or a .mkv/.mp4 file (want rtmp://host/app/key, rtmps://…, or record:file.mkv): %w", safeURL(spec), ErrBadURL)
 	}
 	u, err := url.Parse(spec)
 	if err != nil {
-		return nil, fmt.Errorf("output %s: malformed URL: %w", avlog.Redact(spec), ErrBadURL)
+		return nil, fmt.Errorf("output %s: malformed URL: %w", safeURL(spec), ErrBadURL)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "rtmp", "rtmps":
 		return NewRTMP(spec, o.timeout)
 	case "http", "https":
-		return nil, fmt.Errorf("output %s: WHIP (http/https) outputs are not supported yet: %w", avlog.Redact(spec), ErrBadURL)
+		return nil, fmt.Errorf("output %s: WHIP (http/https) outputs are not supported yet: %w", safeURL(spec), ErrBadURL)
 	}
-	return nil, fmt.Errorf("output %s: unknown scheme %q (want rtmp, rtmps or record:): %w", avlog.Redact(spec), u.Scheme, ErrBadURL)
+	return nil, fmt.Errorf("output %s: unknown scheme %q (want rtmp, rtmps or record:): %w", safeURL(spec), u.Scheme, ErrBadURL)
 }
 
 // NewRTMP makes an RTMP/RTMPS publisher (FLV: H.264 + AAC). The URL is
 // checked here; nothing connects until Open.
 func NewRTMP(rawURL string, timeout time.Duration) (Sink, error) {
-	safe := avlog.Redact(rawURL)
+	safe := safeURL(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("output %s: malformed URL: %w", safe, ErrBadURL)
@@ -130,6 +131,31 @@ func NewRecording(path string) (Sink, error) {
 	}
 	m.target, m.name = final, "record "+final
 	return m, nil
+}
+
+// safeURL is rawURL cut after its host ("rtmp://host:port/…"), with any
+// user:password hidden: printable even when the URL is malformed, has no
+// host or keeps its key in the query. avlog.Redact alone needs a host
+// followed by "/" to find the secret part.
+func safeURL(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return avlog.Redact(raw)
+	}
+	rest := raw[i+3:]
+	host, tail := rest, ""
+	if j := strings.IndexFunc(rest, func(r rune) bool {
+		return r == '/' || r == '?' || r == '#' || unicode.IsSpace(r) || unicode.IsControl(r)
+	}); j >= 0 {
+		host, tail = rest[:j], rest[j:]
+	}
+	if k := strings.LastIndex(host, "@"); k >= 0 {
+		host = "…@" + host[k+1:]
+	}
+	if tail != "" {
+		return raw[:i+3] + host + "/…"
+	}
+	return raw[:i+3] + host
 }
 
 // createFree creates path, or the first free name-N variant of it.

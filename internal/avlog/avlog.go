@@ -104,9 +104,10 @@ func Reason(lines []string) string {
 	return s
 }
 
-// urlPath matches the path (and query) of rtmp/rtmps/srt/http URLs, where
-// stream keys and tokens live.
-var urlPath = regexp.MustCompile(`((?:rtmps?|rtmpt|rtmpe|srt|https?|rtsp)://[^/\s'"]+)(/[^\s'"]*)?`)
+// urlPath matches the path (and query) of URLs of any scheme (rtmp, rtmps,
+// srt, http, and ones onair does not take, such as a mistyped ftp://),
+// where stream keys and tokens live.
+var urlPath = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s'"]+)(/[^\s'"]*)?`)
 
 // Redact replaces everything after the host of any URL in s with "/…",
 // so a stream key can never reach a log line or an error message.

@@ -1,0 +1,136 @@
+package rtc
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/stats"
+	"github.com/pion/webrtc/v4"
+)
+
+// Config shapes one API: one socket, one set of interceptors.
+type Config struct {
+	// BindIP is the address the single UDP socket binds to; 127.0.0.1 keeps
+	// media on loopback. Empty: all interfaces.
+	BindIP string
+	// Port 0 picks a free one.
+	Port int
+	// Congestion control (sender side). Zero MaxBitrate disables GCC.
+	MinBitrate, InitialBitrate, MaxBitrate int
+	// OnEstimator hears each new peer connection's bandwidth estimator.
+	OnEstimator func(cc.BandwidthEstimator)
+	// OnStats hears each new peer connection's stats getter.
+	OnStats func(stats.Getter)
+	// DropRate > 0 drops that fraction of outgoing RTP (tests only).
+	DropRate float64
+}
+
+// API is a configured pion API and the UDP socket it owns.
+type API struct {
+	*webrtc.API
+	conn  net.PacketConn
+	lossy *lossyConn
+	mux   ice.UDPMux
+}
+
+// NewAPI builds the media engine, interceptors and socket. Close releases
+// the socket after the peer connections using it are closed.
+func NewAPI(cfg Config) (*API, error) {
+	m := &webrtc.MediaEngine{}
+	if err := registerCodecs(m); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if cfg.MaxBitrate > 0 {
+		ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+			return gcc.NewSendSideBWE(
+				gcc.SendSideBWEInitialBitrate(max(cfg.InitialBitrate, cfg.MinBitrate)),
+				gcc.SendSideBWEMinBitrate(cfg.MinBitrate),
+				gcc.SendSideBWEMaxBitrate(cfg.MaxBitrate),
+			)
+		})
+		if err != nil {
+			return nil, err
+		}
+		ccf.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+			if cfg.OnEstimator != nil {
+				cfg.OnEstimator(e)
+			}
+		})
+		reg.Add(ccf)
+		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+			return nil, err
+		}
+	}
+	// NACK generator and responder (with its send buffer), sender and
+	// receiver reports, TWCC feedback for incoming streams.
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, err
+	}
+	sf, err := stats.NewInterceptor()
+	if err != nil {
+		return nil, err
+	}
+	sf.OnNewPeerConnection(func(_ string, g stats.Getter) {
+		if cfg.OnStats != nil {
+			cfg.OnStats(g)
+		}
+	})
+	reg.Add(sf)
+
+	ip := cfg.BindIP
+	if ip == "" {
+		ip = "0.0.0.0"
+	}
+	conn, err := net.ListenPacket("udp4", net.JoinHostPort(ip, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("webrtc: UDP socket on %s: %w", ip, err)
+	}
+	a := &API{conn: conn}
+	var pc net.PacketConn = conn
+	if cfg.DropRate > 0 {
+		a.lossy = newLossyConn(conn, cfg.DropRate, 1)
+		pc = a.lossy
+	}
+	a.mux = webrtc.NewICEUDPMux(nil, pc)
+	se := webrtc.SettingEngine{}
+	se.SetICEUDPMux(a.mux)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if parsed := net.ParseIP(ip); parsed != nil && parsed.IsLoopback() {
+		se.SetIncludeLoopbackCandidate(true)
+	}
+	a.API = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
+	return a, nil
+}
+
+// LocalAddr is the UDP address media flows through.
+func (a *API) LocalAddr() net.Addr { return a.conn.LocalAddr() }
+
+// Impairment reports RTP packets seen and dropped by the loss layer.
+func (a *API) Impairment() (sent, dropped uint64) {
+	if a.lossy == nil {
+		return 0, 0
+	}
+	return a.lossy.sent.Load(), a.lossy.dropped.Load()
+}
+
+// Close releases the mux and the socket.
+func (a *API) Close() error {
+	err := a.mux.Close()
+	if cerr := a.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
