@@ -25,7 +25,7 @@ build: deps
 
 run: build
 	@mkdir -p $(dir $(RECORD))
-	./$(BIN) publish --out record:$(RECORD) $(if $(RTMP),--out "$(RTMP)") $(ARGS)
+	./$(BIN) publish --out local --out record:$(RECORD) $(if $(RTMP),--out "$(RTMP)") $(ARGS)
 
 test: deps lint
 	$(GO) test $(TESTFLAGS) -run '^$$' ./... >/dev/null

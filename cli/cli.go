@@ -37,7 +37,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"publish", "go live: test pattern → encoder → RTMP/RTMPS and local recordings", runPublish},
+		{"publish", "go live: test pattern → encoder → built-in server, WHIP, RTMP/RTMPS, recordings", runPublish},
+		{"serve", "run the built-in server alone: WHIP in, WHEP out, viewer page", runServe},
 		{"encoders", "list the encoders FFmpeg has here and whether each really works", runEncoders},
 		{"probe", "show what a media file or URL contains", runProbe},
 		{"version", "print the version", runVersion},

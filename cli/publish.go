@@ -16,6 +16,7 @@ import (
 	"github.com/onair-dev/onair/encode"
 	"github.com/onair-dev/onair/pipeline"
 	"github.com/onair-dev/onair/stream"
+	"github.com/onair-dev/onair/stream/server"
 )
 
 // outFlags collects repeated --out values.
@@ -42,8 +43,10 @@ func runPublish(e *env, args []string) error {
 	audioRate := fs.String("audio-bitrate", "160k", "audio bitrate")
 	duration := fs.Duration("duration", 0, "stop after this long (0: until Ctrl-C)")
 	timeout := fs.Duration("timeout", stream.DefaultTimeout, "connect and write timeout for network outputs")
+	token := fs.String("token", "", "bearer token for WHIP outputs (default: $"+tokenEnv+")")
+	serverAddr := fs.String("server-addr", server.DefaultAddr, "address of the built-in server for --out local")
 	var outs outFlags
-	fs.Var(&outs, "out", "output, repeatable: rtmp://host/app/key, rtmps://…, record:file.mkv|mp4")
+	fs.Var(&outs, "out", "output, repeatable: local (built-in server, the default), https://…/whip, rtmp://host/app/key, rtmps://…, record:file.mkv|mp4")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -99,16 +102,35 @@ func runPublish(e *env, args []string) error {
 	}
 	defer src.Close()
 
-	if len(outs) == 0 {
-		outs = append(outs, "record:"+time.Now().Format("onair-20060102-150405.mkv"))
-		e.log.Info("no --out given: recording locally", "file", strings.TrimPrefix(outs[0], "record:"))
+	if *token == "" {
+		*token = os.Getenv(tokenEnv)
 	}
-	videoCodec, audioCodec := encode.CodecOf(vcfg.Encoder), encode.CodecOf(acfg.Encoder)
+	if len(outs) == 0 {
+		outs = append(outs, "local")
+	}
 	var sinks []stream.Sink
 	for _, spec := range outs {
-		sk, err := stream.Parse(spec, stream.WithTimeout(*timeout))
+		opts := []stream.Option{stream.WithTimeout(*timeout), stream.WithToken(*token)}
+		if spec == "local" {
+			srv, err := startServer(e, *serverAddr, *token)
+			if err != nil {
+				for _, s := range sinks {
+					s.Close()
+				}
+				return err
+			}
+			defer srv.Close()
+			tok, _ := srv.Token()
+			spec = srv.WHIPURL()
+			opts = append(opts, stream.WithToken(tok))
+		}
+		sk, err := stream.Parse(spec, opts...)
 		if err == nil {
-			err = stream.CheckCodecs(sk, videoCodec, audioCodec)
+			v, a := vcfg, acfg
+			if w, ok := sk.(stream.Wanter); ok {
+				v, a = pipeline.Adapt(v, a, w.Want())
+			}
+			err = stream.CheckCodecs(sk, encode.CodecOf(v.Encoder), encode.CodecOf(a.Encoder))
 		}
 		if err != nil {
 			for _, s := range sinks {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -33,9 +34,10 @@ type muxer struct {
 	opened  bool // AVIO open
 	header  bool // header written
 
-	mu       sync.Mutex // guards closed and the abort path against Close
-	closed   bool
-	closeErr error
+	mu         sync.Mutex // guards closed and the abort path against Close
+	closed     bool
+	abortEarly bool
+	closeErr   error
 }
 
 type muxStream struct {
@@ -52,6 +54,9 @@ func (m *muxer) Open(ctx context.Context, streams []media.StreamInfo) error {
 		return ErrClosed
 	}
 	m.intr = newInterrupter()
+	if m.abortEarly { // Abort came before Open: honour it
+		m.intr.abort()
+	}
 	m.mu.Unlock()
 
 	fc, err := astiav.AllocOutputFormatContext(nil, m.format, "")
@@ -126,6 +131,8 @@ func (m *muxer) classifyOpen(ctx context.Context, err error, lines []string) err
 	switch {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %w", m.name, ctx.Err())
+	case m.intr.aborted():
+		return fmt.Errorf("%s: stopped while connecting: %w", m.name, ErrClosed)
 	case !m.network:
 		return fmt.Errorf("%s: %s: %w", m.name, why, ErrUnwritable)
 	case m.intr.expired():
@@ -243,6 +250,7 @@ func (m *muxer) WritePacket(p *media.Packet) error {
 func (m *muxer) Abort() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.abortEarly = true
 	if m.intr != nil {
 		m.intr.abort()
 	}
@@ -278,6 +286,13 @@ func (m *muxer) Close() error {
 	}
 	if m.fc != nil {
 		m.fc.Free()
+	}
+	if !m.network && !m.header {
+		// Never went live: remove the empty file made to check the path,
+		// but nothing with data in it.
+		if st, err := os.Stat(m.target); err == nil && st.Size() == 0 {
+			os.Remove(m.target)
+		}
 	}
 	if m.intr != nil {
 		m.intr.free()

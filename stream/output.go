@@ -21,7 +21,26 @@ const DefaultTimeout = 10 * time.Second
 type Option func(*options) error
 
 type options struct {
-	timeout time.Duration
+	timeout  time.Duration
+	token    string
+	dropRate float64
+}
+
+// WithToken gives WHIP outputs their bearer token.
+func WithToken(t string) Option {
+	return func(o *options) error { o.token = t; return nil }
+}
+
+// WithDropRate makes WHIP outputs drop that fraction of outgoing RTP:
+// for tests and debugging of loss recovery only.
+func WithDropRate(r float64) Option {
+	return func(o *options) error {
+		if r < 0 || r >= 1 {
+			return fmt.Errorf("drop rate %v out of range [0, 1): %w", r, ErrBadURL)
+		}
+		o.dropRate = r
+		return nil
+	}
 }
 
 // WithTimeout sets the connect/handshake/write deadline for network outputs.
@@ -40,6 +59,7 @@ func WithTimeout(d time.Duration) Option {
 //	rtmp://host[:port]/app/key, rtmps://…   publish over RTMP(S)
 //	record:path.mkv | record:path.mp4        record locally
 //	path.mkv | path.mp4                      record locally
+//	http(s)://host/whip-endpoint             publish over WebRTC (WHIP)
 func Parse(spec string, opts ...Option) (Sink, error) {
 	o := options{timeout: DefaultTimeout}
 	for _, opt := range opts {
@@ -64,9 +84,9 @@ func Parse(spec string, opts ...Option) (Sink, error) {
 	case "rtmp", "rtmps":
 		return NewRTMP(spec, o.timeout)
 	case "http", "https":
-		return nil, fmt.Errorf("output %s: WHIP (http/https) outputs are not supported yet: %w", safeURL(spec), ErrBadURL)
+		return NewWHIP(spec, WHIPOptions{Token: o.token, Timeout: o.timeout, ICETimeout: o.timeout, DropRate: o.dropRate, Reconnect: true})
 	}
-	return nil, fmt.Errorf("output %s: unknown scheme %q (want rtmp, rtmps or record:): %w", safeURL(spec), u.Scheme, ErrBadURL)
+	return nil, fmt.Errorf("output %s: unknown scheme %q (want http(s) for WHIP, rtmp, rtmps or record:): %w", safeURL(spec), u.Scheme, ErrBadURL)
 }
 
 // NewRTMP makes an RTMP/RTMPS publisher (FLV: H.264 + AAC). The URL is

@@ -29,8 +29,8 @@ func TestParseBad(t *testing.T) {
 		"record:file.avi",
 		"file.avi",
 		"record:",
-		"http://host/whip",
-		"https://host/whip/" + secret,
+		"http:///whip/" + secret,
+		"https://",
 		"srt://host:9000?streamid=" + secret,
 		"rtmp://ho st/app/" + secret,
 		"rtmp://host/app/" + secret + "\x7f",
@@ -69,6 +69,8 @@ func TestParseGood(t *testing.T) {
 		{"RTMP://127.0.0.1/live/" + secret, "rtmp "},
 		{"rtmp://127.0.0.1/live/sub/" + secret, "rtmp rtmp://127.0.0.1/"},
 		{"rtmp://user:" + secret + "@127.0.0.1/live/key", "rtmp rtmp://"},
+		{"https://whip.example.com/whip/" + secret, "whip https://whip.example.com/"},
+		{"http://127.0.0.1:8080/whip", "whip http://127.0.0.1:8080/"},
 		{"record:" + filepath.Join(dir, "a.mkv"), "record " + filepath.Join(dir, "a.mkv")},
 		{"record:" + filepath.Join(dir, "b.mp4"), "record " + filepath.Join(dir, "b.mp4")},
 		{filepath.Join(dir, "c.mkv"), "record " + filepath.Join(dir, "c.mkv")},
@@ -83,7 +85,21 @@ func TestParseGood(t *testing.T) {
 			t.Errorf("Parse(%q).Name() = %q, want prefix %q", c.spec, sink.Name(), c.name)
 		}
 		noSecret(t, "Name()", sink.Name())
-		if m := sink.(*muxer); strings.HasPrefix(c.spec, "rtmp") || strings.HasPrefix(c.spec, "RTMP") {
+		m, isMuxer := sink.(*muxer)
+		if !isMuxer {
+			if _, isWHIP := sink.(*WHIP); !isWHIP {
+				t.Errorf("Parse(%q) gave %T", c.spec, sink)
+			}
+			closeTwice(t, sink)
+			continue
+		}
+		if !m.network {
+			// A recording is created at once (so a bad path fails before going live).
+			if _, err := os.Stat(m.target); err != nil {
+				t.Errorf("recording file %s not created: %v", m.target, err)
+			}
+		}
+		if strings.HasPrefix(c.spec, "rtmp") || strings.HasPrefix(c.spec, "RTMP") {
 			if m.format != "flv" || !m.network || m.timeout != 1500*time.Millisecond {
 				t.Errorf("Parse(%q): format %s network %v timeout %v", c.spec, m.format, m.network, m.timeout)
 			}
@@ -95,10 +111,10 @@ func TestParseGood(t *testing.T) {
 			t.Errorf("Close of unopened %q: %v", c.spec, err)
 		}
 	}
-	// A recording is created at once (so a bad path fails before going live).
+	// A recording that never went live leaves no empty file behind.
 	for _, f := range []string{"a.mkv", "b.mp4", "c.mkv", "d.MP4"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			t.Errorf("recording file %s not created: %v", f, err)
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("unused recording file %s left behind: %v", f, err)
 		}
 	}
 }

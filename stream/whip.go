@@ -90,7 +90,7 @@ type whipSession struct {
 
 // NewWHIP checks the endpoint URL; nothing connects until Open.
 func NewWHIP(endpoint string, opts WHIPOptions) (*WHIP, error) {
-	safe := avlog.Redact(endpoint)
+	safe := safeURL(endpoint)
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("output %s: want an http(s):// WHIP endpoint: %w", safe, ErrBadURL)

@@ -1,0 +1,52 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/onair-dev/onair/stream/server"
+)
+
+// tokenEnv carries a bearer token without putting it in shell history.
+const tokenEnv = "ONAIR_TOKEN"
+
+func runServe(e *env, args []string) error {
+	fs := newFlags(e, "serve")
+	addr := fs.String("addr", server.DefaultAddr, "address to listen on (non-loopback needs a token)")
+	token := fs.String("token", "", "bearer token publishers and viewers must give (default: $"+tokenEnv+"; generated off loopback)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *token == "" {
+		*token = os.Getenv(tokenEnv)
+	}
+	srv, err := startServer(e, *addr, *token)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return nil
+}
+
+// startServer starts the built-in server and tells the person where it is.
+// A generated token is printed once, to stdout, for the person to copy.
+func startServer(e *env, addr, token string) (*server.Server, error) {
+	srv, err := server.Start(server.Config{Addr: addr, Token: token, Log: e.log})
+	if err != nil {
+		return nil, err
+	}
+	tok, generated := srv.Token()
+	url := srv.URL()
+	if generated {
+		fmt.Fprintf(e.stdout, "onair server token (shown once): %s\n", tok)
+		url += "?token=" + tok
+	}
+	fmt.Fprintf(e.stdout, "onair server: watch at %s  (WHIP ingest: %s)\n", url, srv.WHIPURL())
+	return srv, nil
+}
