@@ -84,7 +84,11 @@ func Parse(spec string, opts ...Option) (Sink, error) {
 	case "rtmp", "rtmps":
 		return NewRTMP(spec, o.timeout)
 	case "http", "https":
-		return NewWHIP(spec, WHIPOptions{Token: o.token, Timeout: o.timeout, ICETimeout: o.timeout, DropRate: o.dropRate, Reconnect: true})
+		w, err := NewWHIP(spec, WHIPOptions{Token: o.token, Timeout: o.timeout, ICETimeout: o.timeout, DropRate: o.dropRate, Reconnect: true})
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return w, nil
 	}
 	return nil, fmt.Errorf("output %s: unknown scheme %q (want http(s) for WHIP, rtmp, rtmps or record:): %w", safeURL(spec), u.Scheme, ErrBadURL)
 }

@@ -177,7 +177,7 @@ func TestRecordingNeverOverwrites(t *testing.T) {
 			t.Fatalf("recording %d: Name() = %q, want %q", i, sink.Name(), "record "+want)
 		}
 		names = append(names, want)
-		sink.Close()
+		defer sink.Close() // open sinks hold their names
 	}
 	got, err := os.ReadFile(orig)
 	if err != nil || !bytes.Equal(got, content) {

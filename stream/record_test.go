@@ -188,6 +188,6 @@ func TestRecordingNames(t *testing.T) {
 		if got := recordingPath(t, s); got != want {
 			t.Fatalf("recording %d at %s, want %s", i, got, want)
 		}
-		s.Close()
+		defer s.Close() // open sinks hold their names
 	}
 }
