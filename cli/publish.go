@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,6 +46,7 @@ func runPublish(e *env, args []string) error {
 	timeout := fs.Duration("timeout", stream.DefaultTimeout, "connect and write timeout for network outputs")
 	token := fs.String("token", "", "bearer token for WHIP outputs (default: $"+tokenEnv+")")
 	serverAddr := fs.String("server-addr", server.DefaultAddr, "address of the built-in server for --out local")
+	statsPath := fs.String("stats", "", "export WebRTC network stats to this .csv or .json file (rewritten every 5 s)")
 	var outs outFlags
 	fs.Var(&outs, "out", "output, repeatable: local (built-in server, the default), https://…/whip, rtmp://host/app/key, rtmps://…, record:file.mkv|mp4")
 	if err := parse(fs, args); err != nil {
@@ -77,6 +79,9 @@ func runPublish(e *env, args []string) error {
 	acfg.Encoder, acfg.Bitrate = *audioEnc, abr
 	if err := acfg.Validate(); err != nil {
 		return fmt.Errorf("%v: %w", err, errUsage)
+	}
+	if ext := strings.ToLower(filepath.Ext(*statsPath)); *statsPath != "" && ext != ".csv" && ext != ".json" {
+		return fmt.Errorf("--stats %q: want a .csv or .json file: %w", *statsPath, errUsage)
 	}
 	if *duration < 0 {
 		return fmt.Errorf("duration %v is negative: %w", *duration, errUsage)
@@ -175,9 +180,19 @@ loop:
 			break loop
 		case <-ticker.C:
 			report(e, sess.Stats(), false)
+			if *statsPath != "" {
+				if err := writeNetStats(*statsPath, sess); err != nil {
+					e.log.Warn("stats export", "err", err)
+				}
+			}
 		}
 	}
 	report(e, sess.Stats(), true)
+	if *statsPath != "" {
+		if err := writeNetStats(*statsPath, sess); err != nil {
+			e.log.Error("stats export", "err", err)
+		}
+	}
 	return runErr
 }
 
@@ -187,6 +202,9 @@ func report(e *env, st pipeline.Stats, final bool) {
 		msg = "finished"
 	}
 	e.log.Info(msg, "captured", st.Captured, "encoded", st.Encoded, "dropped", st.Dropped)
+	for _, enc := range st.Encoders {
+		e.log.Info(msg, "encoder", enc.Video+"+"+enc.Audio, "encoded", enc.Encoded, "dropped", enc.Dropped, "bitrate", enc.Bitrate)
+	}
 	for _, o := range st.Outputs {
 		args := []any{"output", o.Name, "state", o.State.String(), "video_packets", o.SentVideo,
 			"audio_packets", o.SentAudio, "bytes", o.Bytes, "dropped", o.Dropped}

@@ -15,6 +15,7 @@ import (
 	"github.com/onair-dev/onair/encode"
 	"github.com/onair-dev/onair/media"
 	"github.com/onair-dev/onair/stream"
+	"github.com/onair-dev/onair/telemetry/netstats"
 )
 
 // Config is what a session runs.
@@ -161,6 +162,9 @@ func Adapt(v encode.VideoConfig, a encode.AudioConfig, w stream.Want) (encode.Vi
 	if w.H264Profile != "" && encode.CodecOf(v.Encoder) == "h264" {
 		v.Profile = w.H264Profile
 	}
+	if w.RateControl != "" {
+		v.RateControl = w.RateControl
+	}
 	if w.AudioCodec != "" && encode.CodecOf(a.Encoder) != w.AudioCodec {
 		switch w.AudioCodec {
 		case "opus":
@@ -242,6 +246,9 @@ func (s *Session) startWorkers(ctx context.Context) {
 				ft.SetFeedback(g.venc, g.venc)
 			}
 			o := newOutput(sk, s.cfg.OutputQueue, s.emit)
+			if dc, ok := sk.(stream.DropCounterTaker); ok {
+				dc.SetDropCounter(func() uint64 { return g.dropped.Load() + o.drops.Load() })
+			}
 			if n, ok := sk.(stream.Notifier); ok {
 				n.SetNotify(func(state string, err error) {
 					s.emit(Event{Output: sk.Name(), State: state, Err: err})
@@ -454,6 +461,18 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 func (s *Session) Wait() error {
 	<-s.done
 	return s.err
+}
+
+// NetStats returns the network time series of every output that keeps one,
+// by output name.
+func (s *Session) NetStats() map[string]*netstats.Series {
+	out := map[string]*netstats.Series{}
+	for _, sk := range s.cfg.Sinks {
+		if n, ok := sk.(stream.NetStatser); ok {
+			out[sk.Name()] = n.NetStats()
+		}
+	}
+	return out
 }
 
 // Stats returns a snapshot of the counters.

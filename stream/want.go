@@ -8,6 +8,9 @@ type Want struct {
 	VideoCodec  string // FFmpeg codec name: h264, vp8; empty = any
 	H264Profile string // e.g. baseline
 	AudioCodec  string // opus, aac; empty = any
+	// RateControl overrides cbr/vbr: WebRTC wants capped VBR, since CBR's
+	// filler NAL units are dropped by the RTP packetizer anyway.
+	RateControl encode.RateControl
 	// OwnEncoder asks for an encoder no other output shares, because the
 	// output steers its bitrate (congestion control) and asks for keyframes.
 	OwnEncoder bool

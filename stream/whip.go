@@ -25,6 +25,7 @@ import (
 	"github.com/onair-dev/onair/internal/avlog"
 	"github.com/onair-dev/onair/media"
 	"github.com/onair-dev/onair/stream/rtc"
+	"github.com/onair-dev/onair/telemetry/netstats"
 )
 
 // WHIPOptions configure a WHIP publisher (RFC 9725).
@@ -58,6 +59,9 @@ type WHIP struct {
 	notify func(string, error)
 
 	streams []media.StreamInfo
+	series  *netstats.Series
+	drops   func() uint64
+	started time.Time
 	sess    atomic.Pointer[whipSession]
 	lastFIR atomic.Int64 // unix nanos of the last FIR honoured
 	stats   WHIPStats
@@ -77,15 +81,16 @@ type WHIPStats struct {
 // whipSession is one WebRTC session with the server: an API (socket), a
 // peer connection and its tracks, and the resource URL to DELETE.
 type whipSession struct {
-	api      *rtc.API
-	pc       *webrtc.PeerConnection
-	video    *webrtc.TrackLocalStaticSample
-	audio    *webrtc.TrackLocalStaticSample
-	resource string
-	failed   chan struct{}
-	failOnce sync.Once
-	stats    atomic.Pointer[stats.Getter]
-	est      atomic.Pointer[cc.BandwidthEstimator]
+	api       *rtc.API
+	pc        *webrtc.PeerConnection
+	video     *webrtc.TrackLocalStaticSample
+	audio     *webrtc.TrackLocalStaticSample
+	resource  string
+	failed    chan struct{}
+	failOnce  sync.Once
+	stats     atomic.Pointer[stats.Getter]
+	est       atomic.Pointer[cc.BandwidthEstimator]
+	videoSSRC webrtc.SSRC
 }
 
 // NewWHIP checks the endpoint URL; nothing connects until Open.
@@ -115,7 +120,7 @@ func NewWHIP(endpoint string, opts WHIPOptions) (*WHIP, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: opts.Timeout}
 	}
-	w := &WHIP{endpoint: u, opts: opts, name: "whip " + safe, log: opts.Log, http: hc}
+	w := &WHIP{endpoint: u, opts: opts, name: "whip " + safe, log: opts.Log, http: hc, series: netstats.NewSeries(0)}
 	w.ctx, w.cancel = context.WithCancel(context.Background())
 	return w, nil
 }
@@ -124,7 +129,7 @@ func (w *WHIP) Name() string { return w.name }
 
 // Want asks for Opus, browser-safe H.264 (or VP8) and an encoder of its own.
 func (w *WHIP) Want() Want {
-	return Want{VideoCodec: w.opts.VideoCodec, H264Profile: "baseline", AudioCodec: "opus", OwnEncoder: true}
+	return Want{VideoCodec: w.opts.VideoCodec, H264Profile: "baseline", AudioCodec: "opus", RateControl: encode.VBR, OwnEncoder: true}
 }
 
 func (w *WHIP) SetFeedback(kf encode.KeyframeRequester, br encode.BitrateSetter) { w.kf, w.br = kf, br }
@@ -145,9 +150,11 @@ func (w *WHIP) Open(ctx context.Context, streams []media.StreamInfo) error {
 	if err != nil {
 		return err
 	}
+	w.started = time.Now()
 	w.sess.Store(s)
-	w.wg.Add(1)
+	w.wg.Add(2)
 	go w.watch()
+	go w.sampleLoop(s)
 	return nil
 }
 
@@ -267,6 +274,7 @@ func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
 	case <-w.ctx.Done():
 		return fail(fmt.Errorf("%s: %w", w.name, ErrClosed))
 	}
+	s.videoSSRC = videoSSRC(s.pc)
 	if w.kf != nil {
 		w.kf.RequestKeyframe() // the receiver starts on a keyframe
 	}
@@ -424,6 +432,8 @@ func (w *WHIP) watch() {
 			if err == nil {
 				old := w.sess.Swap(ns)
 				old.close()
+				w.wg.Add(1)
+				go w.sampleLoop(ns)
 				w.stats.Reconnects.Add(1)
 				backoff = time.Second
 				if w.notify != nil {

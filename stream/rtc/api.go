@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -36,7 +37,13 @@ type API struct {
 	conn  net.PacketConn
 	lossy *lossyConn
 	mux   ice.UDPMux
+	// resent counts RTP retransmissions (NACK responses) on every peer
+	// connection of this API.
+	resent atomic.Uint64
 }
+
+// Retransmissions is how many RTP packets were sent again after a NACK.
+func (a *API) Retransmissions() uint64 { return a.resent.Load() }
 
 // NewAPI builds the media engine, interceptors and socket. Close releases
 // the socket after the peer connections using it are closed.
@@ -46,6 +53,8 @@ func NewAPI(cfg Config) (*API, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
+	a := &API{}
+	reg.Add(resendFactory{count: &a.resent}) // first: innermost, sees retransmissions
 	if cfg.MaxBitrate > 0 {
 		ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 			return gcc.NewSendSideBWE(
@@ -97,7 +106,7 @@ func NewAPI(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webrtc: UDP socket on %s: %w", ip, err)
 	}
-	a := &API{conn: conn}
+	a.conn = conn
 	var pc net.PacketConn = conn
 	if cfg.DropRate > 0 {
 		a.lossy = newLossyConn(conn, cfg.DropRate, 1)

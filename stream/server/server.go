@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -67,8 +68,9 @@ type publisher struct {
 
 // forwarded is one incoming track and the local track viewers share.
 type forwarded struct {
-	remote *webrtc.TrackRemote
-	local  *webrtc.TrackLocalStaticRTP
+	remote         *webrtc.TrackRemote
+	local          *webrtc.TrackLocalStaticRTP
+	packets, bytes atomic.Uint64
 }
 
 type viewer struct {
@@ -273,8 +275,9 @@ func (s *Server) onPublisherTrack(p *publisher, t *webrtc.TrackRemote) {
 		s.log.Error("forwarding track", "err", err)
 		return
 	}
+	f := &forwarded{remote: t, local: local}
 	p.mu.Lock()
-	p.tracks = append(p.tracks, &forwarded{remote: t, local: local})
+	p.tracks = append(p.tracks, f)
 	p.left--
 	if p.left <= 0 {
 		select {
@@ -292,6 +295,8 @@ func (s *Server) onPublisherTrack(p *publisher, t *webrtc.TrackRemote) {
 			if err != nil {
 				return
 			}
+			f.packets.Add(1)
+			f.bytes.Add(uint64(len(pkt.Payload)))
 			if err := local.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 				return
 			}
@@ -462,9 +467,18 @@ func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request) {
 
 // Status is what /api/status reports.
 type Status struct {
-	Live    bool     `json:"live"`
-	Viewers int      `json:"viewers"`
-	Codecs  []string `json:"codecs"`
+	Live    bool          `json:"live"`
+	Viewers int           `json:"viewers"`
+	Codecs  []string      `json:"codecs"`
+	Tracks  []TrackStatus `json:"tracks"`
+}
+
+// TrackStatus counts what arrived from the publisher on one track.
+type TrackStatus struct {
+	Kind    string `json:"kind"`
+	Codec   string `json:"codec"`
+	Packets uint64 `json:"packets"`
+	Bytes   uint64 `json:"bytes"`
 }
 
 // Status reports whether a stream is live and how many watch it.
@@ -477,6 +491,8 @@ func (s *Server) Status() Status {
 		p.mu.Lock()
 		for _, f := range p.tracks {
 			st.Codecs = append(st.Codecs, f.remote.Codec().MimeType)
+			st.Tracks = append(st.Tracks, TrackStatus{Kind: f.remote.Kind().String(), Codec: f.remote.Codec().MimeType,
+				Packets: f.packets.Load(), Bytes: f.bytes.Load()})
 		}
 		p.mu.Unlock()
 	}
