@@ -46,6 +46,8 @@ func runPublish(e *env, args []string) error {
 	timeout := fs.Duration("timeout", stream.DefaultTimeout, "connect and write timeout for network outputs")
 	token := fs.String("token", "", "bearer token for WHIP outputs (default: $"+tokenEnv+")")
 	serverAddr := fs.String("server-addr", server.DefaultAddr, "address of the built-in server for --out local")
+	webrtcCodec := fs.String("webrtc-codec", "h264", "video codec for WebRTC outputs: h264 (constrained baseline) or vp8")
+	minBitrate := fs.String("min-bitrate", "300k", "lowest video bitrate congestion control may choose on WebRTC outputs")
 	statsPath := fs.String("stats", "", "export WebRTC network stats to this .csv or .json file (rewritten every 5 s)")
 	var outs outFlags
 	fs.Var(&outs, "out", "output, repeatable: local (built-in server, the default), https://…/whip, rtmp://host/app/key, rtmps://…, record:file.mkv|mp4")
@@ -67,6 +69,13 @@ func runPublish(e *env, args []string) error {
 	abr, err := parseBitrate(*audioRate)
 	if err != nil {
 		return err
+	}
+	minBR, err := parseBitrate(*minBitrate)
+	if err != nil {
+		return err
+	}
+	if *webrtcCodec != "h264" && *webrtcCodec != "vp8" {
+		return fmt.Errorf("--webrtc-codec %q: want h264 or vp8: %w", *webrtcCodec, errUsage)
 	}
 	vcfg := encode.DefaultVideo()
 	vcfg.Encoder, vcfg.Width, vcfg.Height, vcfg.FPS, vcfg.Bitrate = *encoder, w, h, *fps, vbr
@@ -115,7 +124,7 @@ func runPublish(e *env, args []string) error {
 	}
 	var sinks []stream.Sink
 	for _, spec := range outs {
-		opts := []stream.Option{stream.WithTimeout(*timeout), stream.WithToken(*token)}
+		opts := []stream.Option{stream.WithTimeout(*timeout), stream.WithToken(*token), stream.WithWebRTCVideo(*webrtcCodec, minBR)}
 		if spec == "local" {
 			srv, err := startServer(e, *serverAddr, *token)
 			if err != nil {

@@ -21,9 +21,17 @@ const DefaultTimeout = 10 * time.Second
 type Option func(*options) error
 
 type options struct {
-	timeout  time.Duration
-	token    string
-	dropRate float64
+	webrtcCodec string
+	minBitrate  int
+	timeout     time.Duration
+	token       string
+	dropRate    float64
+}
+
+// WithWebRTCVideo picks WHIP's video codec (h264 or vp8) and the floor
+// congestion control may lower the video bitrate to (0: a tenth of it).
+func WithWebRTCVideo(codec string, minBitrate int) Option {
+	return func(o *options) error { o.webrtcCodec, o.minBitrate = codec, minBitrate; return nil }
 }
 
 // WithToken gives WHIP outputs their bearer token.
@@ -84,7 +92,8 @@ func Parse(spec string, opts ...Option) (Sink, error) {
 	case "rtmp", "rtmps":
 		return NewRTMP(spec, o.timeout)
 	case "http", "https":
-		w, err := NewWHIP(spec, WHIPOptions{Token: o.token, Timeout: o.timeout, ICETimeout: o.timeout, DropRate: o.dropRate, Reconnect: true})
+		w, err := NewWHIP(spec, WHIPOptions{Token: o.token, Timeout: o.timeout, ICETimeout: o.timeout, DropRate: o.dropRate,
+			Reconnect: true, VideoCodec: o.webrtcCodec, MinBitrate: o.minBitrate})
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}

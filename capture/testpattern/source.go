@@ -154,7 +154,12 @@ func (s *Source) waitUntil(ctx context.Context, timer *time.Timer, p time.Durati
 		if now >= p {
 			return true
 		}
-		timer.Reset(min(p-now, maxWaitStep))
+		step := p - now
+		if _, wall := s.cfg.clock.(*media.WallClock); !wall {
+			// Other clocks (manual, device) may jump: look again soon.
+			step = min(step, maxWaitStep)
+		}
+		timer.Reset(step)
 		select {
 		case <-ctx.Done():
 			return false
