@@ -37,8 +37,11 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench/go-bench.txt
-	bash bench/publish.sh | tee bench/publish.md
+	$(GO) build -o bench/.bin/onair .
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./... | tee bench/.bin/go-bench.txt
+	$(GO) test -run '^$$' -bench SessionLeak -benchtime 800x ./pipeline/ | tee -a bench/.bin/go-bench.txt
+	ONAIR_BIN=bench/.bin/onair bash bench/publish.sh | tee bench/.bin/publish.md
+	ONAIR_BIN=bench/.bin/onair bash bench/webrtc_cpu.sh | tee bench/.bin/webrtc_cpu.md
 
 clean:
 	rm -rf bin bench/.bin
