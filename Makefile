@@ -42,6 +42,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench SessionLeak -benchtime 800x ./pipeline/ | tee -a bench/.bin/go-bench.txt
 	ONAIR_BIN=bench/.bin/onair bash bench/publish.sh | tee bench/.bin/publish.md
 	ONAIR_BIN=bench/.bin/onair bash bench/webrtc_cpu.sh | tee bench/.bin/webrtc_cpu.md
+	$(GO) run ./bench/viewers -onair bench/.bin/onair | tee bench/.bin/viewers.md
 
 clean:
 	rm -rf bin bench/.bin

@@ -6,6 +6,7 @@ package browser
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -103,7 +103,6 @@ func Launch(parent context.Context, logf func(string, ...any)) (*Browser, error)
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1280, 800),
-		chromedp.WSURLReadTimeout(StartTimeout),
 	}
 	for _, f := range Flags {
 		name, value, ok := strings.Cut(f, "=")
@@ -117,10 +116,9 @@ func Launch(parent context.Context, logf func(string, ...any)) (*Browser, error)
 	allocCtx, allocCancel := chromedp.NewExecAllocator(parent, opts...)
 	tabCtx, tabCancel := chromedp.NewContext(allocCtx)
 	b.Ctx, b.allocCancel, b.tabCancel = tabCtx, allocCancel, tabCancel
-	chromedp.ListenTarget(tabCtx, b.onEvent)
 
 	started := make(chan error, 1)
-	go func() { started <- chromedp.Run(tabCtx) }() // launches the process
+	go func() { started <- chromedp.Do(tabCtx) }() // launches the process, opens the tab
 	select {
 	case err = <-started:
 	case <-time.After(StartTimeout):
@@ -130,30 +128,19 @@ func Launch(parent context.Context, logf func(string, ...any)) (*Browser, error)
 		b.Close()
 		return nil, fmt.Errorf("starting %s: %w", path, err)
 	}
+	messages := chromedp.Console(tabCtx) // ends with the tab
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.onConsole(string(m.Type) + ": " + m.Text)
+		}
+	}()
 	return b, nil
 }
 
-func (b *Browser) onEvent(ev any) {
-	var line string
-	switch e := ev.(type) {
-	case *runtime.EventConsoleAPICalled:
-		parts := make([]string, 0, len(e.Args))
-		for _, a := range e.Args {
-			if a.Value != nil {
-				parts = append(parts, string(a.Value))
-			} else {
-				parts = append(parts, a.Description)
-			}
-		}
-		line = "console." + string(e.Type) + ": " + strings.Join(parts, " ")
-	case *runtime.EventExceptionThrown:
-		line = "exception: " + e.ExceptionDetails.Text
-		if e.ExceptionDetails.Exception != nil {
-			line += " " + e.ExceptionDetails.Exception.Description
-		}
-	default:
-		return
-	}
+func (b *Browser) onConsole(line string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.console = append(b.console, line)
@@ -211,16 +198,24 @@ func StartBrowser(t testing.TB) *Browser {
 func Eval(ctx context.Context, timeout time.Duration, expr string, res any) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate(expr, res, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	}))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return err
+	}
+	if res == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, res); err != nil {
+		return fmt.Errorf("decoding the result of %.60q: %w", expr, err)
+	}
+	return nil
 }
 
 // Navigate opens url in the tab, bounded by timeout.
 func Navigate(ctx context.Context, timeout time.Duration, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return chromedp.Run(ctx, chromedp.Navigate(url))
+	return chromedp.Do(ctx, chromedp.Navigate(url))
 }
 
 // Poll evaluates expr (a boolean JavaScript expression) every interval

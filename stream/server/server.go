@@ -297,9 +297,9 @@ func (s *Server) onPublisherTrack(p *publisher, t *webrtc.TrackRemote) {
 			}
 			f.packets.Add(1)
 			f.bytes.Add(uint64(len(pkt.Payload)))
-			if err := local.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
-				return
-			}
+			// An error here is one viewer's (not connected yet, or gone):
+			// the others must keep getting every packet.
+			_ = local.WriteRTP(pkt)
 		}
 	}()
 }

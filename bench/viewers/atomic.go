@@ -1,0 +1,5 @@
+package main
+
+import "sync/atomic"
+
+type atomicU64 = atomic.Uint64
