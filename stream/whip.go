@@ -64,6 +64,8 @@ type WHIP struct {
 	started time.Time
 	sess    atomic.Pointer[whipSession]
 	lastFIR atomic.Int64 // unix nanos of the last FIR honoured
+	iceMu   sync.Mutex
+	ice     []webrtc.ICEServer // from the server's Link headers
 	stats   WHIPStats
 	aborted atomic.Bool
 	ctx     context.Context
@@ -191,7 +193,10 @@ func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
 	}
 	s.api = api
 	fail := func(err error) (*whipSession, error) { s.close(); return nil, err }
-	s.pc, err = api.NewPeerConnection(webrtc.Configuration{})
+	w.iceMu.Lock()
+	iceServers := w.ice
+	w.iceMu.Unlock()
+	s.pc, err = api.NewPeerConnection(webrtc.Configuration{ICEServers: iceServers})
 	if err != nil {
 		return fail(fmt.Errorf("%s: %v: %w", w.name, err, ErrICE))
 	}
@@ -348,6 +353,11 @@ func (w *WHIP) post(ctx context.Context, offer string) (answer, resource string,
 	ref, err := url.Parse(loc)
 	if err != nil {
 		return "", "", fmt.Errorf("%s: bad Location header: %w", w.name, ErrProtocol)
+	}
+	if servers := iceServersFromLinks(resp.Header); len(servers) > 0 {
+		w.iceMu.Lock()
+		w.ice = servers
+		w.iceMu.Unlock()
 	}
 	return string(body), w.endpoint.ResolveReference(ref).String(), nil
 }

@@ -1,6 +1,7 @@
 package rtc
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -17,7 +18,7 @@ import (
 // Config shapes one API: one socket, one set of interceptors.
 type Config struct {
 	// BindIP is the address the single UDP socket binds to; 127.0.0.1 keeps
-	// media on loopback. Empty: all interfaces.
+	// media on loopback. Empty: pion's default gathering on all interfaces.
 	BindIP string
 	// Port 0 picks a free one.
 	Port int
@@ -98,34 +99,46 @@ func NewAPI(cfg Config) (*API, error) {
 	})
 	reg.Add(sf)
 
-	ip := cfg.BindIP
-	if ip == "" {
-		ip = "0.0.0.0"
-	}
-	conn, err := net.ListenPacket("udp4", net.JoinHostPort(ip, strconv.Itoa(cfg.Port)))
-	if err != nil {
-		return nil, fmt.Errorf("webrtc: UDP socket on %s: %w", ip, err)
-	}
-	a.conn = conn
-	var pc net.PacketConn = conn
-	if cfg.DropRate > 0 {
-		a.lossy = newLossyConn(conn, cfg.DropRate, 1)
-		pc = a.lossy
-	}
-	a.mux = webrtc.NewICEUDPMux(nil, pc)
 	se := webrtc.SettingEngine{}
-	se.SetICEUDPMux(a.mux)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	if parsed := net.ParseIP(ip); parsed != nil && parsed.IsLoopback() {
-		se.SetIncludeLoopbackCandidate(true)
+	if cfg.BindIP != "" || cfg.DropRate > 0 {
+		// One socket on one address: media stays where it is told (loopback
+		// for the local server and tests), and the loss layer can wrap it.
+		ip := cfg.BindIP
+		if ip == "" {
+			ip = "127.0.0.1"
+		}
+		conn, err := net.ListenPacket("udp4", net.JoinHostPort(ip, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			return nil, fmt.Errorf("webrtc: UDP socket on %s: %w", ip, err)
+		}
+		a.conn = conn
+		var pc net.PacketConn = conn
+		if cfg.DropRate > 0 {
+			a.lossy = newLossyConn(conn, cfg.DropRate, 1)
+			pc = a.lossy
+		}
+		a.mux = webrtc.NewICEUDPMux(nil, pc)
+		se.SetICEUDPMux(a.mux)
+		se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+		if parsed := net.ParseIP(ip); parsed != nil && parsed.IsLoopback() {
+			se.SetIncludeLoopbackCandidate(true)
+		}
 	}
+	// Otherwise pion gathers on every interface with a socket per peer
+	// connection, as for any remote WHIP endpoint; closing the peer
+	// connection closes them.
 	a.API = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	return a, nil
 }
 
-// LocalAddr is the UDP address media flows through.
-func (a *API) LocalAddr() net.Addr { return a.conn.LocalAddr() }
+// LocalAddr is the UDP address media flows through (nil without one socket).
+func (a *API) LocalAddr() net.Addr {
+	if a.conn == nil {
+		return nil
+	}
+	return a.conn.LocalAddr()
+}
 
 // Impairment reports RTP packets seen and dropped by the loss layer.
 func (a *API) Impairment() (sent, dropped uint64) {
@@ -137,9 +150,12 @@ func (a *API) Impairment() (sent, dropped uint64) {
 
 // Close releases the mux and the socket.
 func (a *API) Close() error {
-	err := a.mux.Close()
-	if cerr := a.conn.Close(); err == nil {
-		err = cerr
+	if a.conn == nil {
+		return nil
 	}
-	return err
+	a.mux.Close() // may close the socket itself
+	if err := a.conn.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
+	}
+	return nil
 }
