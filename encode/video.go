@@ -30,7 +30,7 @@ type VideoEncoder struct {
 
 	keyframe atomic.Bool
 	target   atomic.Int64 // pending bitrate from congestion control; 0 = none
-	bitrate  int64        // bitrate in force
+	bitrate  atomic.Int64 // bitrate in force; Stats reads it from any goroutine
 	lastPTS  int64
 	started  bool
 	flushed  bool
@@ -59,7 +59,8 @@ func OpenVideo(cfg VideoConfig, log *slog.Logger) (*VideoEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &VideoEncoder{cfg: cfg, name: cfg.Encoder, codec: codec, cc: cc, pkt: astiav.AllocPacket(), lastPTS: -1, bitrate: int64(cfg.Bitrate)}
+	e := &VideoEncoder{cfg: cfg, name: cfg.Encoder, codec: codec, cc: cc, pkt: astiav.AllocPacket(), lastPTS: -1}
+	e.bitrate.Store(int64(cfg.Bitrate))
 	e.frame = astiav.AllocFrame()
 	e.frame.SetWidth(cfg.Width)
 	e.frame.SetHeight(cfg.Height)
@@ -229,15 +230,15 @@ func (e *VideoEncoder) RequestKeyframe() { e.keyframe.Store(true) }
 
 // SetTargetBitrate asks for a new bitrate from the next frame on, clamped to
 // [5 %, 100 %] of the configured bitrate, which is the ceiling. The encoder
-// is not reopened: libx264 and libx265 reconfigure in place when the
-// context's bit_rate changes; the VBV cap stays at the configured maximum.
+// is not reopened: libx264 reconfigures in place when the context's bit
+// rate and VBV limits change; other encoders keep their first settings.
 func (e *VideoEncoder) SetTargetBitrate(bps int) {
 	lo, hi := int64(e.cfg.Bitrate)/20, int64(e.cfg.Bitrate)
 	e.target.Store(min(max(int64(bps), lo), hi))
 }
 
 // Bitrate is the target bitrate in force now.
-func (e *VideoEncoder) Bitrate() int64 { return e.bitrate }
+func (e *VideoEncoder) Bitrate() int64 { return e.bitrate.Load() }
 
 // Encode sends one frame and returns the packets the encoder has ready,
 // possibly none (encoders may hold frames). Packets are copies.
@@ -278,9 +279,15 @@ func (e *VideoEncoder) Encode(f *media.VideoFrame) ([]*media.Packet, error) {
 		e.frame.SetPictureType(astiav.PictureTypeNone)
 	}
 	e.started = true
-	if t := e.target.Swap(0); t > 0 && t != e.bitrate {
-		e.cc.SetBitRate(t)
-		e.bitrate = t
+	if t := e.target.Swap(0); t > 0 && t != e.bitrate.Load() {
+		// Keep the configured shape: CBR caps at the target with a one-second
+		// buffer, VBR at 1.5× with two seconds.
+		if e.cfg.RateControl == VBR {
+			setRate(e.cc, t, t*3/2, t*2)
+		} else {
+			setRate(e.cc, t, t, t)
+		}
+		e.bitrate.Store(t)
 	}
 	if err := e.cc.SendFrame(e.frame); err != nil {
 		return nil, fmt.Errorf("video encoder %s: %v: %w", e.name, err, ErrEncode)
