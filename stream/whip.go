@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,11 @@ func NewWHIP(endpoint string, opts WHIPOptions) (*WHIP, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("output %s: want an http(s):// WHIP endpoint: %w", safe, ErrBadURL)
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("output %s: bad port %q: %w", safe, p, ErrBadURL)
+		}
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
@@ -148,6 +154,11 @@ func (w *WHIP) Open(ctx context.Context, streams []media.StreamInfo) error {
 		}
 	}
 	w.streams = streams
+	// Abort (or Close) cancels a connect in progress, not just later writes.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(w.ctx, cancel)
+	defer stop()
 	s, err := w.connect(ctx)
 	if err != nil {
 		return err
@@ -249,7 +260,7 @@ func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
 	}
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		w.deleteResource(resource)
-		if strings.Contains(err.Error(), "codec") {
+		if errors.Is(err, webrtc.ErrUnsupportedCodec) || strings.Contains(err.Error(), "codec") {
 			return fail(fmt.Errorf("%s: %v: %w", w.name, err, ErrNoCommonCodec))
 		}
 		return fail(fmt.Errorf("%s: %v: %w", w.name, err, ErrBadAnswer))
@@ -277,6 +288,7 @@ func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
 		w.deleteResource(resource)
 		return fail(ctx.Err())
 	case <-w.ctx.Done():
+		w.deleteResource(resource)
 		return fail(fmt.Errorf("%s: %w", w.name, ErrClosed))
 	}
 	s.videoSSRC = videoSSRC(s.pc)
@@ -440,8 +452,12 @@ func (w *WHIP) watch() {
 			}
 			ns, err := w.connect(w.ctx)
 			if err == nil {
-				old := w.sess.Swap(ns)
-				old.close()
+				if !w.sess.CompareAndSwap(s, ns) { // Close took the session meanwhile
+					w.deleteResource(ns.resource)
+					ns.close()
+					return
+				}
+				s.close()
 				w.wg.Add(1)
 				go w.sampleLoop(ns)
 				w.stats.Reconnects.Add(1)

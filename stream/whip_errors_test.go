@@ -90,37 +90,52 @@ func TestWHIPHTTPStatusErrors(t *testing.T) {
 // types and codec names are ones the offer never had.
 func TestWHIPNoCommonCodec(t *testing.T) {
 	pt := regexp.MustCompile(`(?m)^(m=(?:video|audio) \d+ [A-Z/]+)( \d+)+\r?$`)
-	a := newAnswerer(t, func(a *answerer) {
-		a.closeAfterAnswer = true
-		a.rewrite = func(sdp string) string {
-			var out []string
-			kind := ""
-			for _, line := range strings.Split(sdp, "\r\n") {
-				switch {
-				case strings.HasPrefix(line, "m=video"):
-					kind = "video"
-					line = pt.ReplaceAllString(line, "$1 98")
-				case strings.HasPrefix(line, "m=audio"):
-					kind = "audio"
-					line = pt.ReplaceAllString(line, "$1 0")
-				case strings.HasPrefix(line, "a=rtpmap:"), strings.HasPrefix(line, "a=fmtp:"), strings.HasPrefix(line, "a=rtcp-fb:"):
-					continue
-				case line == "a=mid:0" || line == "a=mid:1":
-					out = append(out, line)
-					if kind == "video" {
-						line = "a=rtpmap:98 VP9/90000"
-					} else {
-						line = "a=rtpmap:0 PCMU/8000"
+	for _, spoil := range []string{"video+audio", "video", "audio"} {
+		t.Run(spoil, func(t *testing.T) {
+			a := newAnswerer(t, func(a *answerer) {
+				a.closeAfterAnswer = true
+				a.rewrite = func(sdp string) string {
+					var out []string
+					kind := ""
+					for _, line := range strings.Split(sdp, "\r\n") {
+						switch {
+						case strings.HasPrefix(line, "m=video"):
+							kind = "video"
+						case strings.HasPrefix(line, "m=audio"):
+							kind = "audio"
+						}
+						if !strings.Contains(spoil, kind) || kind == "" {
+							out = append(out, line)
+							continue
+						}
+						switch {
+						case strings.HasPrefix(line, "m=video"):
+							line = pt.ReplaceAllString(line, "$1 98")
+						case strings.HasPrefix(line, "m=audio"):
+							line = pt.ReplaceAllString(line, "$1 0")
+						case strings.HasPrefix(line, "a=rtpmap:"), strings.HasPrefix(line, "a=fmtp:"), strings.HasPrefix(line, "a=rtcp-fb:"):
+							continue
+						case strings.HasPrefix(line, "a=mid:"):
+							out = append(out, line)
+							if kind == "video" {
+								line = "a=rtpmap:98 VP9/90000"
+							} else {
+								line = "a=rtpmap:0 PCMU/8000"
+							}
+						}
+						out = append(out, line)
 					}
+					return strings.Join(out, "\r\n")
 				}
-				out = append(out, line)
+			})
+			err, _ := whipOpen(t, a.url(), whipOpts(), 8*time.Second)
+			t.Logf("%s: %v", spoil, err)
+			wantErr(t, err, stream.ErrNoCommonCodec)
+			if !waitFor(2*time.Second, func() bool { a.mu.Lock(); defer a.mu.Unlock(); return a.deletes == 1 }) {
+				t.Errorf("the refused session was not DELETEd")
 			}
-			return strings.Join(out, "\r\n")
-		}
-	})
-	err, _ := whipOpen(t, a.url(), whipOpts(), 8*time.Second)
-	t.Logf("no common codec: %v", err)
-	wantErr(t, err, stream.ErrNoCommonCodec)
+		})
+	}
 }
 
 // TestWHIPICENeverConnects gets a real answer whose candidates point at a
@@ -198,7 +213,7 @@ func TestWHIPServerNeverAnswers(t *testing.T) {
 }
 
 func TestWHIPBadURL(t *testing.T) {
-	for _, u := range []string{"", "rtmp://host/whip", "http:///whip", "whip.example.com/whip", "http://host:99999/whip"} {
+	for _, u := range []string{"", "rtmp://host/whip", "http:///whip", "whip.example.com/whip"} {
 		w, err := stream.NewWHIP(u, whipOpts())
 		if w != nil {
 			w.Close()

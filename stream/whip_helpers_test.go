@@ -286,11 +286,11 @@ func (s *statusWriter) WriteHeader(code int) { s.status = code; s.ResponseWriter
 // (one per POST): the far end of a publisher, for tests that need to see
 // its RTP and send it RTCP.
 type answerer struct {
-	t      *testing.T
-	srv    *httptest.Server
-	rewrite func(string) string // edits the answer SDP; nil keeps it
-	closeAfterAnswer bool        // close the peer right after answering (dead candidates)
-	onRTP  func(*rtp.Packet, time.Time)
+	t                *testing.T
+	srv              *httptest.Server
+	rewrite          func(string) string // edits the answer SDP; nil keeps it
+	closeAfterAnswer bool                // close the peer right after answering (dead candidates)
+	onRTP            func(*rtp.Packet, time.Time)
 
 	mu      sync.Mutex
 	pcs     []*webrtc.PeerConnection

@@ -45,8 +45,9 @@ func (w *WHIP) sample(s *whipSession, start time.Time) {
 			smp.NACKs = uint64(st.OutboundRTPStreamStats.NACKCount)
 			smp.PacketsLost = st.RemoteInboundRTPStreamStats.PacketsLost
 			smp.RTT = st.RemoteInboundRTPStreamStats.RoundTripTime
-			// Receiver-report jitter is in RTP clock units (90 kHz for video).
-			smp.Jitter = time.Duration(st.RemoteInboundRTPStreamStats.Jitter / 90000 * float64(time.Second))
+			// pion's stats already divide the receiver-report jitter by the
+			// clock rate: it is in seconds.
+			smp.Jitter = time.Duration(st.RemoteInboundRTPStreamStats.Jitter * float64(time.Second))
 		}
 	}
 	w.series.Add(smp)

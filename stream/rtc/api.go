@@ -82,12 +82,9 @@ func NewAPI(cfg Config) (*API, error) {
 	if err := webrtc.ConfigureNack(m, reg); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, err
-	}
-	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
-		return nil, err
-	}
+	// Stats inside the report interceptors: it must see the sender reports
+	// they write, or it can never match a receiver report's LSR/DLSR (RTT).
+	// Still outside the NACK responder: PacketsSent counts originals only.
 	sf, err := stats.NewInterceptor()
 	if err != nil {
 		return nil, err
@@ -98,6 +95,12 @@ func NewAPI(cfg Config) (*API, error) {
 		}
 	})
 	reg.Add(sf)
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, err
+	}
 
 	se := webrtc.SettingEngine{}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})

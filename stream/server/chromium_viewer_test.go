@@ -96,8 +96,11 @@ func TestChromiumViewerPlays720p30(t *testing.T) {
 	if s1.Stats.AudioPacketsReceived <= 0 {
 		t.Errorf("no audio packet received: %+v", s1.Stats)
 	}
-	if read < 250 {
-		t.Errorf("read %d barcodes in %.1f s, want >= 250", read, window.Seconds())
+	// The page reads barcodes in requestVideoFrameCallback, which coalesces
+	// frames when its main thread is busy: decoded frames (above) are the
+	// frame count; this checks the frames carry advancing numbers.
+	if read < 200 {
+		t.Errorf("read %d barcodes in %.1f s, want >= 200", read, window.Seconds())
 	}
 	for i := 1; i < len(frames); i++ {
 		if frames[i] <= frames[i-1] {

@@ -454,6 +454,10 @@ func (s *Server) dropViewer(id string) {
 }
 
 func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+		return
+	}
 	s.mu.Lock()
 	_, ok := s.viewers[r.PathValue("id")]
 	s.mu.Unlock()
