@@ -53,6 +53,9 @@ func NewAPI(cfg Config) (*API, error) {
 	if err := registerCodecs(m); err != nil {
 		return nil, err
 	}
+	if err := registerPlayoutDelay(m); err != nil {
+		return nil, err
+	}
 	reg := &interceptor.Registry{}
 	a := &API{}
 	reg.Add(resendFactory{count: &a.resent}) // first: innermost, sees retransmissions
@@ -95,6 +98,7 @@ func NewAPI(cfg Config) (*API, error) {
 		}
 	})
 	reg.Add(sf)
+	reg.Add(playoutDelayFactory{})
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}
