@@ -43,6 +43,7 @@ bench: deps
 	ONAIR_BIN=bench/.bin/onair bash bench/publish.sh | tee bench/.bin/publish.md
 	ONAIR_BIN=bench/.bin/onair bash bench/webrtc_cpu.sh | tee bench/.bin/webrtc_cpu.md
 	$(GO) run ./bench/viewers -onair bench/.bin/onair | tee bench/.bin/viewers.md
+	bash bench/latency.sh | tee bench/.bin/latency.md
 
 clean:
 	rm -rf bin bench/.bin
