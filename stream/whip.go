@@ -77,23 +77,25 @@ type WHIP struct {
 
 // WHIPStats are the publisher's counters (telemetry reads them).
 type WHIPStats struct {
-	PLI, FIR, KeyframesAsked, Reconnects atomic.Uint64
-	TargetBitrate                        atomic.Int64
+	PLI, FIR, KeyframesAsked, Reconnects, ICERestarts atomic.Uint64
+	TargetBitrate                                     atomic.Int64
 }
 
 // whipSession is one WebRTC session with the server: an API (socket), a
 // peer connection and its tracks, and the resource URL to DELETE.
 type whipSession struct {
-	api       *rtc.API
-	pc        *webrtc.PeerConnection
-	video     *webrtc.TrackLocalStaticSample
-	audio     *webrtc.TrackLocalStaticSample
-	resource  string
-	failed    chan struct{}
-	failOnce  sync.Once
-	stats     atomic.Pointer[stats.Getter]
-	est       atomic.Pointer[cc.BandwidthEstimator]
-	videoSSRC webrtc.SSRC
+	api          *rtc.API
+	pc           *webrtc.PeerConnection
+	video        *webrtc.TrackLocalStaticSample
+	audio        *webrtc.TrackLocalStaticSample
+	resource     string
+	failed       chan struct{} // closed when this session is given up
+	failOnce     sync.Once
+	lost         chan struct{} // signalled when ICE/DTLS connectivity is lost
+	closedByPeer atomic.Bool
+	stats        atomic.Pointer[stats.Getter]
+	est          atomic.Pointer[cc.BandwidthEstimator]
+	videoSSRC    webrtc.SSRC
 }
 
 // NewWHIP checks the endpoint URL; nothing connects until Open.
@@ -172,7 +174,7 @@ func (w *WHIP) Open(ctx context.Context, streams []media.StreamInfo) error {
 }
 
 func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
-	s := &whipSession{failed: make(chan struct{})}
+	s := &whipSession{failed: make(chan struct{}), lost: make(chan struct{}, 1)}
 	bind := ""
 	if ip := net.ParseIP(w.endpoint.Hostname()); (ip != nil && ip.IsLoopback()) || w.endpoint.Hostname() == "localhost" {
 		bind = "127.0.0.1" // media stays on loopback too
@@ -212,8 +214,15 @@ func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
 		return fail(fmt.Errorf("%s: %v: %w", w.name, err, ErrICE))
 	}
 	s.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed || st == webrtc.PeerConnectionStateDisconnected {
-			s.failOnce.Do(func() { close(s.failed) })
+		switch st {
+		case webrtc.PeerConnectionStateClosed: // the server closed DTLS: the session is over
+			s.closedByPeer.Store(true)
+			s.giveUp()
+		case webrtc.PeerConnectionStateDisconnected, webrtc.PeerConnectionStateFailed:
+			select { // the watcher tries an ICE restart first
+			case s.lost <- struct{}{}:
+			default:
+			}
 		}
 	})
 	for _, st := range w.streams {
@@ -436,6 +445,10 @@ func (w *WHIP) watch() {
 		case <-w.ctx.Done():
 			return
 		case <-s.failed:
+		case <-s.lost:
+			if w.restartOrGiveUp(s) {
+				continue // same session, new network path
+			}
 		}
 		err := fmt.Errorf("%s: the server ended the session: %w", w.name, ErrDisconnected)
 		if w.notify != nil {
@@ -516,6 +529,9 @@ func (w *WHIP) WritePacket(p *media.Packet) error {
 		}
 	}
 	if err := track.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+		if w.opts.Reconnect {
+			return nil // the path is down: the watcher restarts or reconnects; drop meanwhile
+		}
 		return fmt.Errorf("%s: %v: %w", w.name, err, ErrDisconnected)
 	}
 	return nil
@@ -532,6 +548,15 @@ func (w *WHIP) StatsGetter() (stats.Getter, *webrtc.PeerConnection) {
 		return nil, s.pc
 	}
 	return *g, s.pc
+}
+
+// Blackhole drops every packet onair sends or receives on this output's socket (RTP,
+// RTCP, STUN) while on: a network that vanished, for tests and debugging.
+// It works only where the output has its own loss layer (DropRate > 0).
+func (w *WHIP) Blackhole(on bool) {
+	if s := w.sess.Load(); s != nil {
+		s.api.Blackhole(on)
+	}
 }
 
 // Impairment reports RTP packets seen and dropped by the test loss layer.
@@ -561,6 +586,9 @@ func (w *WHIP) Close() error {
 	})
 	return nil
 }
+
+// giveUp marks the session dead (writes stop; the watcher reconnects).
+func (s *whipSession) giveUp() { s.failOnce.Do(func() { close(s.failed) }) }
 
 func (s *whipSession) close() {
 	if s.pc != nil {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -108,6 +109,9 @@ func NewAPI(cfg Config) (*API, error) {
 
 	se := webrtc.SettingEngine{}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	// Notice a lost path in 2 s (then try an ICE restart), give up after 8 s;
+	// pion's defaults (5 s, 25 s) leave a viewer staring at a frozen frame.
+	se.SetICETimeouts(2*time.Second, 8*time.Second, 500*time.Millisecond)
 	if cfg.BindIP != "" || cfg.DropRate > 0 {
 		// One socket on one address: media stays where it is told (loopback
 		// for the local server and tests), and the loss layer can wrap it.
@@ -145,6 +149,14 @@ func (a *API) LocalAddr() net.Addr {
 		return nil
 	}
 	return a.conn.LocalAddr()
+}
+
+// Blackhole drops everything sent and received while on (tests only;
+// needs DropRate > 0).
+func (a *API) Blackhole(on bool) {
+	if a.lossy != nil {
+		a.lossy.hole.Store(on)
+	}
 }
 
 // Impairment reports RTP packets seen and dropped by the loss layer.

@@ -17,6 +17,7 @@ type lossyConn struct {
 	rng     *rand.Rand
 	sent    atomic.Uint64
 	dropped atomic.Uint64
+	hole    atomic.Bool // drop everything
 }
 
 func newLossyConn(c net.PacketConn, rate float64, seed uint64) *lossyConn {
@@ -34,6 +35,9 @@ func isRTP(b []byte) bool {
 }
 
 func (c *lossyConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if c.hole.Load() {
+		return len(b), nil
+	}
 	if isRTP(b) {
 		c.sent.Add(1)
 		c.mu.Lock()
@@ -45,4 +49,15 @@ func (c *lossyConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 		}
 	}
 	return c.PacketConn.WriteTo(b, addr)
+}
+
+// ReadFrom discards what arrives while the blackhole is on: a vanished
+// network loses both directions.
+func (c *lossyConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(b)
+		if err != nil || !c.hole.Load() {
+			return n, addr, err
+		}
+	}
 }

@@ -64,6 +64,7 @@ type publisher struct {
 	left   int
 	lastPL time.Time
 	mu     sync.Mutex
+	reneg  sync.Mutex // serialises ICE restarts (PATCH)
 }
 
 // forwarded is one incoming track and the local track viewers share.
@@ -112,7 +113,7 @@ func Start(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /whip", s.handleWHIP)
 	mux.HandleFunc("DELETE /whip/{id}", s.handleWHIPDelete)
-	mux.HandleFunc("PATCH /whip/{id}", s.handleNoTrickle)
+	mux.HandleFunc("PATCH /whip/{id}", s.handleWHIPPatch)
 	mux.HandleFunc("POST /whep", s.handleWHEP)
 	mux.HandleFunc("DELETE /whep/{id}", s.handleWHEPDelete)
 	mux.HandleFunc("PATCH /whep/{id}", s.handleNoTrickle)
@@ -354,9 +355,65 @@ func (s *Server) handleWHIPDelete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// handleWHIPPatch takes a publisher's trickled candidates (204) or ICE
+// restart (200 with this side's new credentials and candidates), RFC 9725
+// §4.3 with RFC 8840 fragments.
+func (s *Server) handleWHIPPatch(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+		return
+	}
+	s.mu.Lock()
+	p := s.pub
+	s.mu.Unlock()
+	if p == nil || p.id != r.PathValue("id") {
+		httpError(w, http.StatusNotFound, "no such session")
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/trickle-ice-sdpfrag") {
+		httpError(w, http.StatusUnsupportedMediaType, "want Content-Type: application/trickle-ice-sdpfrag")
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "cannot read the fragment")
+		return
+	}
+	frag, err := rtc.ParseSDPFrag(string(body))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	p.reneg.Lock() // one renegotiation at a time per publisher
+	defer p.reneg.Unlock()
+	cur := p.pc.RemoteDescription()
+	if cur == nil {
+		httpError(w, http.StatusConflict, "the session has no description yet")
+		return
+	}
+	if frag.Ufrag == "" || frag.Ufrag == rtc.FragFromSDP(cur.SDP).Ufrag {
+		for _, c := range frag.Candidates { // trickle: same credentials, more candidates
+			if err := p.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: c}); err != nil {
+				httpError(w, http.StatusBadRequest, "bad candidate: "+err.Error())
+				return
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	ans, err := answer(p.pc, rtc.ApplyFrag(cur.SDP, frag))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/trickle-ice-sdpfrag")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, rtc.FragFromSDP(ans).Marshal())
+}
+
 func (s *Server) handleNoTrickle(w http.ResponseWriter, _ *http.Request) {
 	// RFC 9725: a server without trickle ICE or ICE restart answers 405.
-	httpError(w, http.StatusMethodNotAllowed, "trickle ICE and ICE restart are not supported; candidates are in the SDP")
+	httpError(w, http.StatusMethodNotAllowed, "viewers cannot trickle or restart ICE here; candidates are in the SDP")
 }
 
 func (s *Server) handleWHEP(w http.ResponseWriter, r *http.Request) {

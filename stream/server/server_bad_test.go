@@ -356,13 +356,19 @@ func TestServerGeneratesTokenOffLoopback(t *testing.T) {
 	}
 }
 
-func TestServerPatchNotAllowed(t *testing.T) {
+func TestServerPatch(t *testing.T) {
 	s := start(t, server.Config{})
-	for _, path := range []string{"/whip/abc", "/whep/abc", "/whip"} {
-		r := do(t, http.MethodPatch, base(s)+path, "application/trickle-ice-sdpfrag", "", "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n")
+	frag := "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n"
+	// Viewers cannot renegotiate; the bare endpoint is not a session.
+	for _, path := range []string{"/whep/abc", "/whip"} {
+		r := do(t, http.MethodPatch, base(s)+path, "application/trickle-ice-sdpfrag", "", frag)
 		if r.code != http.StatusMethodNotAllowed {
 			t.Errorf("PATCH %s: %d %q, want 405", path, r.code, r.body)
 		}
+	}
+	// A publisher session that does not exist.
+	if r := do(t, http.MethodPatch, base(s)+"/whip/abc", "application/trickle-ice-sdpfrag", "", frag); r.code != http.StatusNotFound {
+		t.Errorf("PATCH unknown session: %d %q, want 404", r.code, r.body)
 	}
 }
 
