@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ type Server struct {
 	api       *rtc.API
 
 	mu      sync.Mutex
+	control map[string]http.Handler // by path under /api/control/
 	pub     *publisher
 	viewers map[string]*viewer
 	wg      sync.WaitGroup
@@ -118,6 +120,7 @@ func Start(cfg Config) (*Server, error) {
 	mux.HandleFunc("DELETE /whep/{id}", s.handleWHEPDelete)
 	mux.HandleFunc("PATCH /whep/{id}", s.handleNoTrickle)
 	mux.HandleFunc("GET /api/status", s.handleStatus)
+	mux.Handle("/api/control/", http.HandlerFunc(s.handleControl))
 	page, _ := fs.Sub(assets.FS, "viewer")
 	mux.Handle("GET /", http.FileServer(http.FS(page)))
 	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -524,6 +527,39 @@ func (s *Server) handleWHEPDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	s.dropViewer(r.PathValue("id"))
 	w.WriteHeader(http.StatusOK)
+}
+
+// HandleControl serves h at /api/control/<name> (e.g. "filters"), for a
+// session's live controls. Control requests are taken only from this machine
+// (loopback peers) and, when the server has a token, with the token.
+func (s *Server) HandleControl(name string, h http.Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.control == nil {
+		s.control = map[string]http.Handler{}
+	}
+	s.control[name] = h
+}
+
+func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		httpError(w, http.StatusForbidden, "controls are only taken from this machine")
+		return
+	}
+	if !s.authorized(r) {
+		httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
+		return
+	}
+	name := strings.TrimPrefix(r.URL.Path, "/api/control/")
+	s.mu.Lock()
+	h := s.control[name]
+	s.mu.Unlock()
+	if h == nil {
+		httpError(w, http.StatusNotFound, "no control "+strconv.Quote(name)+" here (is a session with it live?)")
+		return
+	}
+	h.ServeHTTP(w, r)
 }
 
 // Status is what /api/status reports.
