@@ -120,7 +120,9 @@ func Start(cfg Config) (*Server, error) {
 	mux.HandleFunc("DELETE /whep/{id}", s.handleWHEPDelete)
 	mux.HandleFunc("PATCH /whep/{id}", s.handleNoTrickle)
 	mux.HandleFunc("GET /api/status", s.handleStatus)
-	mux.Handle("/api/control/", http.HandlerFunc(s.handleControl))
+	for _, m := range []string{"GET", "PUT", "POST"} {
+		mux.HandleFunc(m+" /api/control/", s.handleControl)
+	}
 	page, _ := fs.Sub(assets.FS, "viewer")
 	mux.Handle("GET /", http.FileServer(http.FS(page)))
 	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
