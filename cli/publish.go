@@ -15,6 +15,7 @@ import (
 	"github.com/onair-dev/onair/capture"
 	"github.com/onair-dev/onair/capture/testpattern"
 	"github.com/onair-dev/onair/encode"
+	"github.com/onair-dev/onair/filters"
 	"github.com/onair-dev/onair/pipeline"
 	"github.com/onair-dev/onair/stream"
 	"github.com/onair-dev/onair/stream/server"
@@ -49,6 +50,9 @@ func runPublish(e *env, args []string) error {
 	webrtcCodec := fs.String("webrtc-codec", "h264", "video codec for WebRTC outputs: h264 (constrained baseline) or vp8")
 	minBitrate := fs.String("min-bitrate", "300k", "lowest video bitrate congestion control may choose on WebRTC outputs")
 	statsPath := fs.String("stats", "", "export WebRTC network stats to this .csv or .json file (rewritten every 5 s)")
+	var filterSpecs outFlags
+	fs.Var(&filterSpecs, "filter", "video filter, repeatable, in order: gray, blur:k=9, … (see 'onair filters list')")
+	noFilters := fs.Bool("no-filter-stage", false, "do not run the filter stage (saves its colour conversions; filters cannot be switched on live)")
 	var outs outFlags
 	fs.Var(&outs, "out", "output, repeatable: local (built-in server, the default), https://…/whip, rtmp://host/app/key, rtmps://…, record:file.mkv|mp4")
 	if err := parse(fs, args); err != nil {
@@ -123,6 +127,7 @@ func runPublish(e *env, args []string) error {
 		outs = append(outs, "local")
 	}
 	var sinks []stream.Sink
+	var srvs []*server.Server
 	for _, spec := range outs {
 		opts := []stream.Option{stream.WithTimeout(*timeout), stream.WithToken(*token), stream.WithWebRTCVideo(*webrtcCodec, minBR)}
 		if spec == "local" {
@@ -134,6 +139,7 @@ func runPublish(e *env, args []string) error {
 				return err
 			}
 			defer srv.Close()
+			srvs = append(srvs, srv)
 			tok, _ := srv.Token()
 			spec = srv.WHIPURL()
 			opts = append(opts, stream.WithToken(tok))
@@ -155,9 +161,25 @@ func runPublish(e *env, args []string) error {
 		sinks = append(sinks, sk)
 	}
 
-	sess, err := pipeline.New(pipeline.Config{Source: src, Video: vcfg, Audio: acfg, Sinks: sinks, Log: e.log})
+	// With the built-in server running, filters can be changed live from a
+	// second terminal (onair filters set …), so the stage runs from the start.
+	stage := (len(srvs) > 0 || len(filterSpecs) > 0) && !*noFilters
+	if *noFilters && len(filterSpecs) > 0 {
+		return fmt.Errorf("--filter and --no-filter-stage contradict each other: %w", errUsage)
+	}
+	sess, err := pipeline.New(pipeline.Config{Source: src, Video: vcfg, Audio: acfg, Sinks: sinks, Log: e.log,
+		Filters: filterSpecs, FilterStage: stage})
 	if err != nil {
+		for _, s := range sinks {
+			s.Close()
+		}
+		if errors.Is(err, filters.ErrUnknownFilter) || errors.Is(err, filters.ErrBadParam) || errors.Is(err, filters.ErrBadImage) {
+			return fmt.Errorf("%v: %w", err, errUsage)
+		}
 		return err
+	}
+	for _, srv := range srvs {
+		srv.HandleControl("filters", filtersControl(sess))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

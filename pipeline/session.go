@@ -13,6 +13,7 @@ import (
 
 	"github.com/onair-dev/onair/capture"
 	"github.com/onair-dev/onair/encode"
+	"github.com/onair-dev/onair/filters"
 	"github.com/onair-dev/onair/media"
 	"github.com/onair-dev/onair/stream"
 	"github.com/onair-dev/onair/telemetry/netstats"
@@ -36,6 +37,12 @@ type Config struct {
 	// StopGrace bounds how long Stop waits for outputs to drain before it
 	// aborts them. Default 5 s.
 	StopGrace time.Duration
+	// Filters is the initial filter chain (specs such as "blur:k=9").
+	Filters []string
+	// FilterStage runs the filter stage even with no initial filters, so the
+	// chain can be changed live (SetFilters). It costs two colour
+	// conversions per frame.
+	FilterStage bool
 }
 
 // Event is one thing that happened to the session or an output.
@@ -60,6 +67,11 @@ type Session struct {
 	begun  atomic.Bool
 	hasVid bool
 	hasAud bool
+
+	stage    *filters.Stage // nil without filters
+	filterMu sync.Mutex
+	stageOn  atomic.Bool  // the chain is not empty: frames go through the stage
+	inStage  atomic.Int64 // frames handed to the stage and not yet to the encoders
 }
 
 // group is one pair of encoders and the outputs fed from them. Outputs
@@ -115,6 +127,13 @@ func New(cfg Config) (*Session, error) {
 	if s.hasAud {
 		if err := cfg.Audio.Validate(); err != nil {
 			return nil, err
+		}
+	}
+	if fs, err := parseFilters(cfg.Filters); err != nil { // refuse a bad spec before going live
+		return nil, err
+	} else {
+		for _, f := range fs {
+			f.Close()
 		}
 	}
 	s.plan()
@@ -193,7 +212,18 @@ func (s *Session) Start(ctx context.Context) error {
 	if !s.begun.CompareAndSwap(false, true) {
 		return ErrAlreadyStarted
 	}
+	if err := s.startStage(); err != nil {
+		s.err = err
+		close(s.done)
+		return err
+	}
 	if err := s.startEncoders(); err != nil {
+		if s.stage != nil {
+			s.stage.Close()
+			for _, f := range s.stage.SetChain(nil) {
+				f.Close()
+			}
+		}
 		s.err = err
 		close(s.done)
 		return err
@@ -298,12 +328,25 @@ func (s *Session) startWorkers(ctx context.Context) {
 // a live source a full queue drops video (counted, as OBS shows "dropped
 // frames"); audio is never dropped, so sync survives an overloaded encoder.
 func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.AudioFrame) {
+	live := s.cfg.Source.Info().Live
+	var toStage chan *media.VideoFrame
+	filtered := make(chan struct{})
+	if s.stage != nil {
+		toStage = make(chan *media.VideoFrame, s.cfg.EncodeQueue)
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); defer close(filtered); s.filterLoop(toStage, live) }()
+	} else {
+		close(filtered)
+	}
 	defer func() {
+		if toStage != nil {
+			close(toStage)
+		}
+		<-filtered // video still in the stage reaches the encoders first
 		for _, g := range s.groups {
 			close(g.queue)
 		}
 	}()
-	live := s.cfg.Source.Info().Live
 	for videoCh != nil || audioCh != nil {
 		select {
 		case f, ok := <-videoCh:
@@ -312,16 +355,27 @@ func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.
 				continue
 			}
 			s.cnt.captured.Add(1)
-			for _, g := range s.groups { // encoders only read frames: one copy serves all
-				if !live {
-					g.queue <- item{video: f}
-					continue
-				}
+			switch {
+			case toStage == nil:
+				s.dispatchVideo(f, live)
+			case !s.stageOn.Load():
+				// Empty chain: skip the stage's two colour conversions. Frames
+				// still inside it go out first, so nothing is reordered.
+				s.waitStageEmpty()
+				s.dispatchVideo(f, live)
+			case !live:
+				s.inStage.Add(1)
+				toStage <- f
+			default:
+				s.inStage.Add(1)
 				select {
-				case g.queue <- item{video: f}:
-				default:
-					g.dropped.Add(1)
+				case toStage <- f:
+				default: // the filters lag: drop before them, counted for every encoder
+					s.inStage.Add(-1)
 					s.cnt.dropped.Add(1)
+					for _, g := range s.groups {
+						g.dropped.Add(1)
+					}
 				}
 			}
 		case a, ok := <-audioCh:
@@ -333,6 +387,23 @@ func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.
 			for _, g := range s.groups {
 				g.queue <- item{audio: a}
 			}
+		}
+	}
+}
+
+// dispatchVideo hands one frame to every encoder group. For a live source a
+// full queue drops the frame (counted, as OBS shows "dropped frames").
+func (s *Session) dispatchVideo(f *media.VideoFrame, live bool) {
+	for _, g := range s.groups { // encoders only read frames: one copy serves all
+		if !live {
+			g.queue <- item{video: f}
+			continue
+		}
+		select {
+		case g.queue <- item{video: f}:
+		default:
+			g.dropped.Add(1)
+			s.cnt.dropped.Add(1)
 		}
 	}
 }
