@@ -46,7 +46,7 @@ func runFilters(e *env, args []string) error {
 	if *token == "" {
 		*token = os.Getenv(tokenEnv)
 	}
-	specs := fs.Args() // none: clear the chain
+	specs := fs.Args()        // none: clear the chain
 	for _, s := range specs { // fail here, with the same words, before asking the server
 		f, err := filters.Parse(s)
 		if err != nil {
