@@ -44,6 +44,7 @@ bench: deps
 	ONAIR_BIN=bench/.bin/onair bash bench/webrtc_cpu.sh | tee bench/.bin/webrtc_cpu.md
 	$(GO) run ./bench/viewers -onair bench/.bin/onair | tee bench/.bin/viewers.md
 	bash bench/latency.sh | tee bench/.bin/latency.md
+	bash bench/filters.sh | tee bench/.bin/filters.md
 
 clean:
 	rm -rf bin bench/.bin
