@@ -426,7 +426,6 @@ func (s *Session) encodeLoop(g *group) {
 			pkts, err = g.venc.Encode(it.video)
 			if err == nil {
 				g.encoded.Add(1)
-				s.cnt.encoded.Add(1)
 			}
 		case it.audio != nil && g.aenc != nil:
 			pkts, err = g.aenc.Encode(it.audio)
@@ -549,8 +548,8 @@ func (s *Session) NetStats() map[string]*netstats.Series {
 // Stats returns a snapshot of the counters.
 func (s *Session) Stats() Stats {
 	st := Stats{
-		Captured: s.cnt.captured.Load(), Encoded: s.cnt.encoded.Load(),
-		Dropped: s.cnt.dropped.Load(), AudioFrames: s.cnt.audio.Load(),
+		Captured: s.cnt.captured.Load(),
+		Dropped:  s.cnt.dropped.Load(), AudioFrames: s.cnt.audio.Load(),
 	}
 	for _, o := range s.outs {
 		st.Outputs = append(st.Outputs, o.stats())
@@ -564,6 +563,9 @@ func (s *Session) Stats() Stats {
 			es.Audio = g.aenc.Name()
 		}
 		st.Encoders = append(st.Encoders, es)
+		if len(st.Encoders) == 1 || es.Encoded < st.Encoded {
+			st.Encoded = es.Encoded
+		}
 	}
 	return st
 }

@@ -6,7 +6,8 @@ import "sync/atomic"
 type Stats struct {
 	// Captured counts frames the source delivered.
 	Captured uint64
-	// Encoded counts frames the video encoder accepted.
+	// Encoded counts frames every video encoder accepted (the least of the
+	// encoder groups; each group's own count is in Encoders).
 	Encoded uint64
 	// Dropped counts frames dropped because the encoder lagged (live sources only).
 	Dropped uint64
@@ -62,5 +63,5 @@ func (s OutputState) String() string {
 }
 
 type counters struct {
-	captured, encoded, dropped, audio atomic.Uint64
+	captured, dropped, audio atomic.Uint64
 }
