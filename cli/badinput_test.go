@@ -2,13 +2,13 @@ package cli_test
 
 import (
 	"encoding/json"
+	"github.com/onair-dev/onair/internal/testenv"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,41 +28,6 @@ func closedPort(t *testing.T) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
-}
-
-// silentServer accepts TCP connections on 127.0.0.1 and never answers.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		wg.Wait()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return l.Addr().String()
 }
 
 // failsWith asserts the exit code, that stderr ends in exactly one line
@@ -129,7 +94,7 @@ func TestPublishBadInput(t *testing.T) {
 		}
 	})
 	t.Run("server never answers", func(t *testing.T) {
-		url := "rtmp://" + silentServer(t) + "/live/" + secret
+		url := "rtmp://" + testenv.SilentServer(t) + "/live/" + secret
 		r := onair(t, 20*time.Second, "publish", "--duration", "60s", "--timeout", "2s", "--out", url)
 		failsWith(t, r, 1, "publish", "no answer within 2s")
 		if r.elapsed > 15*time.Second {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -129,7 +128,7 @@ func TestCancelledContextStopsTheSession(t *testing.T) {
 
 func TestFailingOutputDoesNotStopTheRecording(t *testing.T) {
 	cfg := smallConfig(t, testpattern.WithRealTime(false), testpattern.WithLimit(90))
-	rtmp, err := stream.NewRTMP("rtmp://"+closedAddr(t)+"/live/key", 2*time.Second)
+	rtmp, err := stream.NewRTMP("rtmp://"+testenv.ClosedAddr(t)+"/live/key", 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +156,7 @@ func TestFailingOutputDoesNotStopTheRecording(t *testing.T) {
 
 func TestAllOutputsFailingEndsTheSession(t *testing.T) {
 	cfg := smallConfig(t, testpattern.WithRealTime(false)) // unlimited
-	rtmp, err := stream.NewRTMP("rtmp://"+closedAddr(t)+"/live/key", 2*time.Second)
+	rtmp, err := stream.NewRTMP("rtmp://"+testenv.ClosedAddr(t)+"/live/key", 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +176,7 @@ func TestAllOutputsFailingEndsTheSession(t *testing.T) {
 }
 
 func TestStopAbortsAnOutputStuckOnASilentServer(t *testing.T) {
-	silent := silentServer(t)
+	silent := testenv.SilentServer(t)
 	cfg := smallConfig(t)
 	cfg.StopGrace = 300 * time.Millisecond
 	rtmp, err := stream.NewRTMP("rtmp://"+silent+"/live/key", 30*time.Second)
@@ -240,48 +239,4 @@ func waitDone(t *testing.T, s *Session, d time.Duration) {
 	case <-time.After(d):
 		t.Fatalf("session did not stop within %v", d)
 	}
-}
-
-// closedAddr is a loopback port nothing listens on.
-func closedAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// silentServer accepts TCP and never says a word.
-func silentServer(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	var mu sync.Mutex
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return l.Addr().String()
 }

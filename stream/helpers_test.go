@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"net"
 	"sort"
 	"strings"
 	"sync"
@@ -129,52 +128,6 @@ func writeAll(t *testing.T, sink Sink, a *av) {
 			t.Fatalf("packet %d (%v): %v", i, p.Kind, err)
 		}
 	}
-}
-
-// closedAddr is a loopback address nothing listens on (it just did).
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// silentServer accepts TCP on loopback and never sends a byte.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
 }
 
 // within runs f and fails the test, instead of hanging, if f takes longer

@@ -120,7 +120,7 @@ func TestRTMPUnknownAppRejected(t *testing.T) {
 }
 
 func TestRTMPConnectionRefused(t *testing.T) {
-	err, took := openErr(t, "rtmp://"+closedAddr(t)+"/live/"+secret, failTimeout, 10*time.Second)
+	err, took := openErr(t, "rtmp://"+testenv.ClosedAddr(t)+"/live/"+secret, failTimeout, 10*time.Second)
 	if !errors.Is(err, ErrConnect) {
 		t.Fatalf("Open on a closed port = %v, want ErrConnect", err)
 	}
@@ -130,7 +130,7 @@ func TestRTMPConnectionRefused(t *testing.T) {
 }
 
 func TestRTMPSilentServerTimesOut(t *testing.T) {
-	addr := silentServer(t)
+	addr := testenv.SilentServer(t)
 	err, took := openErr(t, "rtmp://"+addr+"/live/"+secret, failTimeout, failTimeout+2*time.Second)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Open on a silent server = %v, want ErrTimeout", err)
@@ -142,7 +142,7 @@ func TestRTMPSilentServerTimesOut(t *testing.T) {
 
 func TestRTMPSilentServerRTMPS(t *testing.T) {
 	// The TLS handshake is bounded by the same deadline.
-	addr := silentServer(t)
+	addr := testenv.SilentServer(t)
 	err, _ := openErr(t, "rtmps://"+addr+"/live/"+secret, failTimeout, failTimeout+2*time.Second)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Open rtmps on a silent server = %v, want ErrTimeout", err)
@@ -150,7 +150,7 @@ func TestRTMPSilentServerRTMPS(t *testing.T) {
 }
 
 func TestRTMPAbortUnblocksOpen(t *testing.T) {
-	addr := silentServer(t)
+	addr := testenv.SilentServer(t)
 	sink, err := NewRTMP("rtmp://"+addr+"/live/"+secret, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestRTMPAbortUnblocksOpen(t *testing.T) {
 }
 
 func TestRTMPContextCancelUnblocksOpen(t *testing.T) {
-	addr := silentServer(t)
+	addr := testenv.SilentServer(t)
 	sink, err := NewRTMP("rtmp://"+addr+"/live/"+secret, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)

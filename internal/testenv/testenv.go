@@ -6,10 +6,12 @@ package testenv
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -114,4 +116,51 @@ func run(t testing.TB, name string, args ...string) []byte {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.String())
 	}
 	return stdout.Bytes()
+}
+
+// ClosedAddr is a 127.0.0.1 port that was just free: connections are refused.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// SilentServer accepts TCP on 127.0.0.1 and never sends a byte: a server
+// that hangs. Everything is closed when the test ends.
+func SilentServer(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return l.Addr().String()
 }

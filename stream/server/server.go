@@ -344,16 +344,26 @@ func (s *Server) dropPublisher(p *publisher) {
 	s.log.Info("publisher gone", "id", p.id)
 }
 
-func (s *Server) handleWHIPDelete(w http.ResponseWriter, r *http.Request) {
+// sessionFor answers 401/404 itself and returns nil unless r names the
+// live publisher's session with a valid token.
+func (s *Server) sessionFor(w http.ResponseWriter, r *http.Request) *publisher {
 	if !s.authorized(r) {
 		httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
-		return
+		return nil
 	}
 	s.mu.Lock()
 	p := s.pub
 	s.mu.Unlock()
 	if p == nil || p.id != r.PathValue("id") {
 		httpError(w, http.StatusNotFound, "no such session")
+		return nil
+	}
+	return p
+}
+
+func (s *Server) handleWHIPDelete(w http.ResponseWriter, r *http.Request) {
+	p := s.sessionFor(w, r)
+	if p == nil {
 		return
 	}
 	s.dropPublisher(p)
@@ -364,15 +374,8 @@ func (s *Server) handleWHIPDelete(w http.ResponseWriter, r *http.Request) {
 // restart (200 with this side's new credentials and candidates), RFC 9725
 // §4.3 with RFC 8840 fragments.
 func (s *Server) handleWHIPPatch(w http.ResponseWriter, r *http.Request) {
-	if !s.authorized(r) {
-		httpError(w, http.StatusUnauthorized, "missing or wrong bearer token")
-		return
-	}
-	s.mu.Lock()
-	p := s.pub
-	s.mu.Unlock()
-	if p == nil || p.id != r.PathValue("id") {
-		httpError(w, http.StatusNotFound, "no such session")
+	p := s.sessionFor(w, r)
+	if p == nil {
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/trickle-ice-sdpfrag") {
