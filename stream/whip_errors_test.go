@@ -1,13 +1,13 @@
 package stream_test
 
 import (
+	"github.com/onair-dev/onair/internal/testenv"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -175,37 +175,10 @@ func TestWHIPICENoCandidates(t *testing.T) {
 
 // TestWHIPServerNeverAnswers accepts TCP and never sends a byte.
 func TestWHIPServerNeverAnswers(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	addr := testenv.SilentServer(t)
 	opts := whipOpts()
 	opts.Timeout = 1500 * time.Millisecond
-	err, took := whipOpen(t, "http://"+l.Addr().String()+"/whip", opts, 5*time.Second)
+	err, took := whipOpen(t, "http://"+addr+"/whip", opts, 5*time.Second)
 	wantErr(t, err, stream.ErrTimeout)
 	if took < 1400*time.Millisecond || took > 3*time.Second {
 		t.Errorf("timeout after %v, want ~1.5 s", took)
