@@ -178,9 +178,6 @@ func runPublish(e *env, args []string) error {
 		}
 		return err
 	}
-	for _, srv := range srvs {
-		srv.HandleControl("filters", filtersControl(sess))
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := sess.Start(ctx); err != nil {
@@ -191,6 +188,9 @@ func runPublish(e *env, args []string) error {
 			return fmt.Errorf("%v: %w", err, errUsage) // a typo in --encoder is a command-line mistake
 		}
 		return err
+	}
+	for _, srv := range srvs { // after Start: the stage exists from here on
+		srv.HandleControl("filters", filtersControl(sess))
 	}
 	for _, s := range sinks {
 		e.log.Info("output", "to", s.Name())
