@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/onair-dev/onair/capture/network"
+	"github.com/onair-dev/onair/media"
+	"github.com/onair-dev/onair/telemetry/analyzer"
+)
+
+// runAnalyze measures A/V sync of any input carrying flashes and beeps:
+// onair's test pattern, or a camera filming a clapper/flash-and-beep video.
+func runAnalyze(e *env, args []string) error {
+	fs := newFlags(e, "analyze")
+	duration := fs.Duration("duration", 60*time.Second, "analyse this much of the input (0: all of a file)")
+	csvPath := fs.String("csv", "", "write the events to this CSV file")
+	jsonPath := fs.String("json", "", "write the events and summary to this JSON file")
+	timeout := fs.Duration("timeout", 10*time.Second, "how long a network input may take to answer")
+	// Flags may follow the input, as in `onair analyze file.mkv --csv out.csv`.
+	var input string
+	rest := args
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		input, rest = rest[0], rest[1:]
+	}
+	if err := parse(fs, rest); err != nil {
+		return err
+	}
+	if input == "" && fs.NArg() == 1 {
+		input = fs.Arg(0)
+	} else if input == "" || fs.NArg() > 0 {
+		return fmt.Errorf("want exactly one file or URL: %w", errUsage)
+	}
+	for _, p := range []string{*csvPath, *jsonPath} {
+		if p != "" {
+			if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
+				return fmt.Errorf("output %q: folder does not exist: %w", p, errUsage)
+			}
+		}
+	}
+	src, err := network.New(input, network.WithTimeout(*timeout))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+
+	an := analyzer.New(analyzer.OnEvent(func(ev analyzer.Event) {
+		fmt.Fprintf(e.stdout, "event %3d  flash %9.3f s  beep %9.3f s  offset %+8.2f ms\n",
+			ev.Index, ev.FlashAt.Seconds(), ev.BeepAt.Seconds(), ev.OffsetMs)
+	}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	video := make(chan *media.VideoFrame, 8)
+	audio := make(chan *media.AudioFrame, 32)
+	runErr := make(chan error, 1)
+	go func() {
+		err := src.Run(ctx, video, audio)
+		close(video)
+		close(audio)
+		runErr <- err
+	}()
+	var first time.Duration = -1
+	for video != nil || audio != nil {
+		select {
+		case f, ok := <-video:
+			if !ok {
+				video = nil
+				continue
+			}
+			if first < 0 {
+				first = f.PTS
+			}
+			if *duration > 0 && f.PTS-first > *duration {
+				cancel() // enough: the summary covers --duration
+			}
+			an.AddVideo(f)
+		case a, ok := <-audio:
+			if !ok {
+				audio = nil
+				continue
+			}
+			an.AddAudio(a)
+		}
+	}
+	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	res, err := an.Result()
+	if err != nil && !errors.Is(err, analyzer.ErrTooFewEvents) {
+		return err
+	}
+	printSummary(e.stdout, res)
+	if *csvPath != "" {
+		if werr := writeFileAtomic(*csvPath, res.WriteCSV); werr != nil {
+			return werr
+		}
+	}
+	if *jsonPath != "" {
+		if werr := writeFileAtomic(*jsonPath, func(w io.Writer) error { return res.WriteJSON(w, src.Info().Name) }); werr != nil {
+			return werr
+		}
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, r analyzer.Result) {
+	fmt.Fprintf(w, "\nevents   %d (flashes %d, beeps %d)\n", len(r.Events), r.Flashes, r.Beeps)
+	fmt.Fprintf(w, "offset   mean %+.2f ms, spread (sd) %.2f ms, min %+.2f ms, max %+.2f ms   (+ = audio early)\n", r.MeanMs, r.StdMs, r.MinMs, r.MaxMs)
+	if r.DriftValid {
+		fmt.Fprintf(w, "drift    %+.3f ms per minute\n", r.DriftMsPerMin)
+	} else {
+		fmt.Fprintln(w, "drift    not measurable: needs at least 3 events")
+	}
+}
+
+// writeFileAtomic writes through a temp file so a failure leaves no half file.
+func writeFileAtomic(path string, fill func(io.Writer) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
