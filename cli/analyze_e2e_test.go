@@ -120,3 +120,23 @@ func TestAnalyzeBadInputs(t *testing.T) {
 	r := onair(t, 20*time.Second, "analyze")
 	wantExit(t, r, 2)
 }
+
+// TestRepublishKeepsSync pulls a recording with a known offset back in as a
+// source and publishes it again: the pulled input's A/V relation must
+// survive the rebase onto the session clock and the re-encode.
+func TestRepublishKeepsSync(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first.mkv")
+	r := onair(t, 60*time.Second, "publish", "--realtime=false", "--duration", "11s", "--size", "320x240",
+		"--av-offset", "40ms", "--out", "record:"+first)
+	wantExit(t, r, 0)
+	second := filepath.Join(dir, "second.mkv")
+	r = onair(t, 60*time.Second, "publish", "--source", first, "--duration", "10s", "--out", "record:"+second)
+	wantExit(t, r, 0)
+	a := analyze(t, second)
+	// Matroska stores milliseconds: two ms roundings lie between the files.
+	if len(a.Events) < 4 || math.Abs(a.MeanMs-40) > 1.5 {
+		t.Errorf("re-published +40 ms pattern: analyzer reports %+.2f ms over %d events", a.MeanMs, len(a.Events))
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/capture"
+	"github.com/onair-dev/onair/capture/network"
 	"github.com/onair-dev/onair/capture/testpattern"
 	"github.com/onair-dev/onair/encode"
 	"github.com/onair-dev/onair/filters"
@@ -29,7 +31,8 @@ func (o *outFlags) Set(v string) error { *o = append(*o, v); return nil }
 
 func runPublish(e *env, args []string) error {
 	fs := newFlags(e, "publish")
-	source := fs.String("source", "testpattern", "what to send: testpattern")
+	source := fs.String("source", "testpattern", "what to send: testpattern, a media file, or an rtmp://, http(s)://….m3u8, srt://, rtsp:// URL")
+	loop := fs.Bool("loop", false, "file source: start again at the end")
 	size := fs.String("size", "1280x720", "video size WIDTHxHEIGHT")
 	fps := fs.Int("fps", 30, "frames per second")
 	avOffset := fs.Duration("av-offset", 0, "test pattern: shift the beep against the flash (+ = audio early)")
@@ -101,6 +104,7 @@ func runPublish(e *env, args []string) error {
 	}
 
 	var src capture.Source
+	var stopAt time.Duration
 	switch *source {
 	case "testpattern", "":
 		opts := []testpattern.Option{
@@ -116,7 +120,32 @@ func runPublish(e *env, args []string) error {
 			return fmt.Errorf("%v: %w", err, errUsage)
 		}
 	default:
-		return fmt.Errorf("source %q: only testpattern is available in this version: %w", *source, errUsage)
+		live := strings.Contains(*source, "://")
+		nopts := []network.Option{network.WithRealTime(true), network.WithTimeout(*timeout)}
+		if live {
+			nopts = append(nopts, network.WithReconnect(true), network.WithOnEvent(func(ev network.Event) {
+				e.log.Info("input", "event", ev.Kind.String())
+			}))
+		} else if *loop {
+			nopts = append(nopts, network.WithLoop(true))
+		}
+		ns, err := network.New(*source, nopts...)
+		if err != nil {
+			return err
+		}
+		src = ns
+		// Keep the input's size and rate unless asked otherwise.
+		if v := ns.Info().Video; v != nil {
+			if !flagSet(fs, "fps") && v.FrameRate.Num > 0 && v.FrameRate.Den > 0 {
+				vcfg.FPS = max(1, (v.FrameRate.Num+v.FrameRate.Den/2)/v.FrameRate.Den)
+			}
+			if !flagSet(fs, "size") && v.Width >= 16 && v.Height >= 16 {
+				vcfg.Width, vcfg.Height = v.Width&^1, v.Height&^1
+			}
+		}
+		if *duration > 0 {
+			stopAt = *duration // no frame limit on a pulled input: stop by time
+		}
 	}
 	defer src.Close()
 
@@ -195,6 +224,10 @@ func runPublish(e *env, args []string) error {
 	for _, s := range sinks {
 		e.log.Info("output", "to", s.Name())
 	}
+	if stopAt > 0 {
+		t := time.AfterFunc(stopAt, func() { sess.Stop() })
+		defer t.Stop()
+	}
 	if *duration > 0 && src.Info().Live {
 		// The limit ends the source; this is a backstop for a stuck output.
 		t := time.AfterFunc(*duration+stream.DefaultTimeout+5*time.Second, func() { sess.Stop() })
@@ -244,6 +277,13 @@ func report(e *env, st pipeline.Stats, final bool) {
 		}
 		e.log.Info(msg, args...)
 	}
+}
+
+// flagSet reports whether the command line gave flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func parseSize(s string) (int, int, error) {

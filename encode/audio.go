@@ -30,7 +30,8 @@ type AudioEncoder struct {
 	tb        media.Rational
 
 	pending [][]float32 // per channel, samples not yet encoded
-	next    int64       // sample index of pending[c][0]
+	next    int64       // session-time sample index of pending[c][0]
+	base    int64       // session-time sample index of the source's sample 0
 	started bool
 	flushed bool
 	info    media.StreamInfo
@@ -134,10 +135,15 @@ func (e *AudioEncoder) Encode(a *media.AudioFrame) ([]*media.Packet, error) {
 	}
 	samples := deinterleave(a)
 	if !e.started {
-		e.started, e.next = true, a.Start
+		// The session clock is the common time line: the first frame's PTS
+		// places sample Start on it; later frames follow by sample count.
+		e.started = true
+		e.base = e.tb.Ticks(a.PTS) - a.Start
+		e.next = a.Start + e.base
 	}
 	end := e.next + int64(len(e.pending[0]))
-	switch gap := a.Start - end; {
+	at := a.Start + e.base // this frame's first sample on the session time line
+	switch gap := at - end; {
 	case gap > 0 && gap <= maxGapFill: // a hole: keep A/V in step with silence
 		for c := range e.pending {
 			e.pending[c] = append(e.pending[c], make([]float32, gap)...)
@@ -146,7 +152,7 @@ func (e *AudioEncoder) Encode(a *media.AudioFrame) ([]*media.Packet, error) {
 		for c := range e.pending {
 			e.pending[c] = e.pending[c][:0]
 		}
-		e.next = a.Start
+		e.next = at
 	case gap < 0: // overlap: the queued samples win
 		skip := int(-gap)
 		if skip >= a.Samples {
