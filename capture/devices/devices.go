@@ -133,6 +133,14 @@ func isTestDriver(d driver.Driver) bool {
 	return l == "VideoTest" || l == "AudioTest"
 }
 
+// nullMicLabel is miniaudio's null backend device ("null" in hex), which it
+// offers when no real audio system is present: it is no device.
+const nullMicLabel = "6e756c6c"
+
+func isNullDevice(d driver.Driver) bool {
+	return d.Info().DeviceType == driver.Microphone && d.Info().Label == nullMicLabel
+}
+
 func kindOf(d driver.Driver) Kind {
 	switch d.Info().DeviceType {
 	case driver.Camera:
@@ -174,7 +182,7 @@ func List(opts ...Option) ([]Device, error) {
 	var out []Device
 	for _, info := range mediadevices.EnumerateDevices() {
 		d := byID[info.DeviceID]
-		if d == nil || kindOf(d) == 0 || (isTestDriver(d) && !cfg.testDrivers) {
+		if d == nil || kindOf(d) == 0 || isNullDevice(d) || (isTestDriver(d) && !cfg.testDrivers) {
 			continue
 		}
 		out = append(out, Device{
@@ -222,7 +230,7 @@ func find(kind Kind, id string, cfg config) (driver.Driver, error) {
 	lookFor := map[Kind]string{KindCamera: cameraLookFor, KindMicrophone: micLookFor, KindScreen: screenLookFor}[kind]
 	var cands []driver.Driver
 	for _, d := range driver.GetManager().Query(func(d driver.Driver) bool { return kindOf(d) == kind }) {
-		if isTestDriver(d) && !cfg.testDrivers {
+		if isNullDevice(d) || (isTestDriver(d) && !cfg.testDrivers) {
 			continue
 		}
 		if id == "" || d.ID() == id || d.Info().Label == id {

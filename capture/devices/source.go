@@ -338,9 +338,9 @@ const (
 func pickAudio(props []prop.Media) (prop.Media, bool) {
 	rank := func(p prop.Media) int {
 		switch {
-		case p.SampleRate != SampleRate || p.ChannelCount <= 0:
+		case p.SampleRate != SampleRate || p.ChannelCount < 0:
 			return 0
-		case p.ChannelCount == 2:
+		case p.ChannelCount == 2 || p.ChannelCount == 0: // 0: miniaudio takes any count
 			return 3 + b2i(!p.IsFloat)
 		case p.ChannelCount > 2:
 			return 2
@@ -355,6 +355,9 @@ func pickAudio(props []prop.Media) (prop.Media, bool) {
 	}
 	if best.Latency == 0 {
 		best.Latency = 20 * time.Millisecond
+	}
+	if best.ChannelCount == 0 {
+		best.ChannelCount = Channels
 	}
 	best.IsInterleaved = true
 	return best, br > 0

@@ -141,6 +141,10 @@ func (d *demuxer) setupStreams() error {
 // packed media.VideoFrame.
 func (d *demuxer) convertVideo(f *astiav.Frame, want media.PixelFormat) (*media.VideoFrame, error) {
 	w, h, pf := f.Width(), f.Height(), f.PixelFormat()
+	if want == media.PixelI420 && pf == astiav.PixelFormatYuv420P {
+		// Already what onair wants: one copy out of FFmpeg, no swscale pass.
+		return frameFromBuffer(f, want, w, h)
+	}
 	dstFmt := astiav.PixelFormatYuv420P
 	if want == media.PixelRGB24 {
 		dstFmt = astiav.PixelFormatRgb24
@@ -174,12 +178,17 @@ func (d *demuxer) convertVideo(f *astiav.Frame, want media.PixelFormat) (*media.
 	if err := d.sws.ScaleFrame(f, d.dst); err != nil {
 		return nil, fmt.Errorf("swscale: %w", err)
 	}
-	n, err := d.dst.ImageBufferSize(1)
+	return frameFromBuffer(d.dst, want, w, h)
+}
+
+// frameFromBuffer copies a decoded picture into a tightly packed VideoFrame.
+func frameFromBuffer(src *astiav.Frame, want media.PixelFormat, w, h int) (*media.VideoFrame, error) {
+	n, err := src.ImageBufferSize(1)
 	if err != nil {
 		return nil, err
 	}
 	buf := make([]byte, n)
-	if _, err := d.dst.ImageCopyToBuffer(buf, 1); err != nil {
+	if _, err := src.ImageCopyToBuffer(buf, 1); err != nil {
 		return nil, err
 	}
 	vf := &media.VideoFrame{Format: want, Width: w, Height: h}

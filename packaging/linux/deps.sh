@@ -13,8 +13,8 @@ GST_DEV=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-libav gstreamer1.0-tools)
 OPENCV=(libopencv-dev opencv-data)
-# Fyne (GLFW) needs GL and the X11 development headers.
-FYNE=(libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev
+# Fyne (GLFW) and the X11 screen capture (XShm) need GL and the X11 headers.
+FYNE=(libgl1-mesa-dev libx11-dev libxext-dev libxcursor-dev libxrandr-dev libxinerama-dev
   libxi-dev libxxf86vm-dev)
 # Real peers and tools the tests and benchmarks start on loopback.
 TEST=(ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver xvfb imagemagick
