@@ -41,6 +41,7 @@ func commands() []command {
 		{"serve", "run the built-in server alone: WHIP in, WHEP out, viewer page", runServe},
 		{"filters", "list the video filters, or change the chain of a running onair (filters set …)", runFilters},
 		{"analyze", "measure A/V sync drift of a file or stream with flashes and beeps (QA)", runAnalyze},
+		{"devices", "list cameras, microphones and screens", runDevices},
 		{"encoders", "list the encoders FFmpeg has here and whether each really works", runEncoders},
 		{"probe", "show what a media file or URL contains", runProbe},
 		{"version", "print the version", runVersion},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/capture"
+	"github.com/onair-dev/onair/capture/devices"
 	"github.com/onair-dev/onair/capture/network"
 	"github.com/onair-dev/onair/capture/testpattern"
 	"github.com/onair-dev/onair/encode"
@@ -31,8 +32,9 @@ func (o *outFlags) Set(v string) error { *o = append(*o, v); return nil }
 
 func runPublish(e *env, args []string) error {
 	fs := newFlags(e, "publish")
-	source := fs.String("source", "testpattern", "what to send: testpattern, a media file, or an rtmp://, http(s)://….m3u8, srt://, rtsp:// URL")
+	source := fs.String("source", "testpattern", "what to send: testpattern, camera, screen, a media file, or an rtmp://, http(s)://….m3u8, srt://, rtsp:// URL")
 	loop := fs.Bool("loop", false, "file source: start again at the end")
+	device := fs.String("device", "", "camera or screen to use (label from 'onair devices'; empty: the first)")
 	size := fs.String("size", "1280x720", "video size WIDTHxHEIGHT")
 	fps := fs.Int("fps", 30, "frames per second")
 	avOffset := fs.Duration("av-offset", 0, "test pattern: shift the beep against the flash (+ = audio early)")
@@ -118,6 +120,16 @@ func runPublish(e *env, args []string) error {
 		src, err = testpattern.New(opts...)
 		if err != nil {
 			return fmt.Errorf("%v: %w", err, errUsage)
+		}
+	case "camera", "screen":
+		var err error
+		if *source == "camera" {
+			src, err = devices.OpenCamera(*device, w, h, *fps)
+		} else {
+			src, err = devices.OpenScreen(*device, *fps)
+		}
+		if err != nil {
+			return err
 		}
 	default:
 		live := strings.Contains(*source, "://")
