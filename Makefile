@@ -45,6 +45,8 @@ bench: deps
 	$(GO) run ./bench/viewers -onair bench/.bin/onair | tee bench/.bin/viewers.md
 	bash bench/latency.sh | tee bench/.bin/latency.md
 	bash bench/filters.sh | tee bench/.bin/filters.md
+	ONAIR_BIN=bench/.bin/onair bash bench/pull.sh | tee bench/.bin/pull.md
+	$(GO) test -run 'Offsets|Drift' -v ./telemetry/analyzer/ | tee bench/.bin/analyzer.txt
 
 clean:
 	rm -rf bin bench/.bin
