@@ -185,6 +185,12 @@ func OpenCamera(id string, w, h, fps int, opts ...Option) (capture.Source, error
 // "X11Screen0") at its own size, fps frames per second (0: 10).
 func OpenScreen(id string, fps int, opts ...Option) (capture.Source, error) {
 	cfg := newConfig(opts)
+	if fps <= 0 {
+		fps = 10
+	}
+	if src, ok, err := openPlatformScreen(id, fps, cfg); ok {
+		return src, err
+	}
 	drvMu.Lock()
 	defer drvMu.Unlock()
 	rescanScreens()
