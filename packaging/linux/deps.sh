@@ -16,8 +16,10 @@ OPENCV=(libopencv-dev opencv-data)
 # Fyne (GLFW) and the X11 screen capture (XShm) need GL and the X11 headers.
 FYNE=(libgl1-mesa-dev libx11-dev libxext-dev libxcursor-dev libxrandr-dev libxinerama-dev
   libxi-dev libxxf86vm-dev)
-# Real peers and tools the tests and benchmarks start on loopback.
+# Real peers and tools the tests and benchmarks start on loopback (python3-gi
+# with gst-rtsp-server runs testdata/rtsp-server.py, a real RTSP server).
 TEST=(ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver xvfb imagemagick
+  python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
   fonts-noto-cjk time)
 
 want=("${BUILD[@]}" "${FFMPEG_DEV[@]}" "${GST_DEV[@]}" "${OPENCV[@]}" "${FYNE[@]}" "${TEST[@]}")
