@@ -17,60 +17,56 @@ import (
 	"github.com/onair-dev/onair/media"
 )
 
-// startXvfb starts Xvfb on a display it picks itself (-displayfd) and stops it
-// at cleanup.
+// startXvfb starts Xvfb on a display number nothing else holds and stops it
+// at cleanup; it retries on another number if the server does not come up.
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	bin := testenv.Tool(t, "Xvfb")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "320x240x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	var xlog strings.Builder
-	cmd.Stderr = &xlog
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("Xvfb stderr:\n%s", xlog.String())
+	for attempt := 0; attempt < 5; attempt++ {
+		n := 100 + (os.Getpid()+attempt*37)%800
+		if _, err := os.Stat("/tmp/.X11-unix/X" + strconv.Itoa(n)); err == nil {
+			continue // taken
 		}
-	})
-	got := make(chan string, 1)
-	go func() {
-		buf := make([]byte, 32)
-		n, _ := r.Read(buf)
-		r.Close()
-		got <- strings.TrimSpace(string(buf[:n]))
-	}()
-	select {
-	case s := <-got:
-		if _, err := strconv.Atoi(s); err != nil {
-			t.Fatalf("Xvfb -displayfd said %q", s)
+		if _, err := os.Stat("/tmp/.X" + strconv.Itoa(n) + "-lock"); err == nil {
+			continue
 		}
-		// Wait until the server accepts connections on its socket.
-		sock := "/tmp/.X11-unix/X" + s
+		cmd := exec.Command(bin, ":"+strconv.Itoa(n), "-screen", "0", "320x240x24", "-nolisten", "tcp")
+		var xlog strings.Builder
+		cmd.Stderr = &xlog
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		sock := "/tmp/.X11-unix/X" + strconv.Itoa(n)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			c, err := net.Dial("unix", sock)
-			if err == nil {
+			if c, err := net.Dial("unix", sock); err == nil {
 				c.Close()
-				break
+				t.Cleanup(func() {
+					cmd.Process.Kill()
+					<-exited
+					if t.Failed() {
+						t.Logf("Xvfb stderr:\n%s", xlog.String())
+					}
+				})
+				return ":" + strconv.Itoa(n)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Xvfb %s not accepting: %v", sock, err)
+			select {
+			case <-exited: // lost a race for this number: try another
+			case <-time.After(20 * time.Millisecond):
+				if time.Now().Before(deadline) {
+					continue
+				}
+				cmd.Process.Kill()
+				<-exited
+				t.Fatalf("Xvfb :%d not accepting within 10 s:\n%s", n, xlog.String())
 			}
-			time.Sleep(20 * time.Millisecond)
+			break
 		}
-		return ":" + s
-	case <-time.After(10 * time.Second):
-		t.Fatal("Xvfb did not report a display within 10s")
+		t.Logf("Xvfb :%d exited at start: %s", n, xlog.String())
 	}
+	t.Fatal("no Xvfb display could be started")
 	return ""
 }
 
