@@ -20,6 +20,7 @@ package avsync
 import (
 	"encoding/csv"
 	"encoding/json"
+	"github.com/onair-dev/onair/telemetry"
 	"io"
 	"strconv"
 	"sync"
@@ -186,48 +187,22 @@ func (m *Meter) Current() (Sample, bool) {
 func (m *Meter) Series() *Series { return m.series }
 
 // Series is a bounded, goroutine-safe run of samples.
-type Series struct {
-	mu      sync.Mutex
-	limit   int
-	samples []Sample
-}
+type Series struct{ ring *telemetry.Ring[Sample] }
 
 // NewSeries keeps at most limit samples (default 3600: an hour at 1 Hz).
-func NewSeries(limit int) *Series {
-	if limit <= 0 {
-		limit = 3600
-	}
-	return &Series{limit: limit}
-}
+func NewSeries(limit int) *Series { return &Series{ring: telemetry.NewRing[Sample](limit)} }
 
 // Add appends s, filling its band flags from its Offset, and returns it.
 func (r *Series) Add(s Sample) Sample {
 	s.InR37, s.InBT1359 = InR37(s.Offset), InBT1359(s.Offset)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.samples = append(r.samples, s)
-	if len(r.samples) > r.limit {
-		r.samples = append(r.samples[:0:0], r.samples[len(r.samples)-r.limit:]...)
-	}
-	return s
+	return r.ring.Append(s, nil)
 }
 
 // Samples returns a copy of the series, oldest first.
-func (r *Series) Samples() []Sample {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Sample(nil), r.samples...)
-}
+func (r *Series) Samples() []Sample { return r.ring.All() }
 
 // Last returns the newest sample and whether there is one.
-func (r *Series) Last() (Sample, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.samples) == 0 {
-		return Sample{}, false
-	}
-	return r.samples[len(r.samples)-1], true
-}
+func (r *Series) Last() (Sample, bool) { return r.ring.Last() }
 
 var csvHeader = []string{"at_s", "offset_ms", "n", "in_r37", "in_bt1359"}
 

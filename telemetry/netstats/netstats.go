@@ -10,8 +10,9 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/onair-dev/onair/telemetry"
 )
 
 // LossWindow is the span the sliding loss rate covers.
@@ -42,34 +43,25 @@ type Sample struct {
 }
 
 // Series is a bounded, goroutine-safe run of samples.
-type Series struct {
-	mu      sync.Mutex
-	limit   int
-	samples []Sample
-}
+type Series struct{ ring *telemetry.Ring[Sample] }
 
 // NewSeries keeps at most limit samples (default 3600: an hour at 1 Hz).
-func NewSeries(limit int) *Series {
-	if limit <= 0 {
-		limit = 3600
-	}
-	return &Series{limit: limit}
-}
+func NewSeries(limit int) *Series { return &Series{ring: telemetry.NewRing[Sample](limit)} }
 
 // Add appends s, deriving its 5 s loss rate and bitrate from the samples
 // before it, and returns the stored sample.
-func (r *Series) Add(s Sample) Sample {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if n := len(r.samples); n > 0 {
-		prev := r.samples[n-1]
+func (r *Series) Add(s Sample) Sample { return r.ring.Append(s, derive) }
+
+func derive(history []Sample, s Sample) Sample {
+	if n := len(history); n > 0 {
+		prev := history[n-1]
 		if dt := s.At - prev.At; dt > 0 && s.ActualBitrate == 0 && s.BytesSent >= prev.BytesSent {
 			s.ActualBitrate = int64(float64(s.BytesSent-prev.BytesSent) * 8 / dt.Seconds())
 		}
 		// The oldest sample still inside the window is the base.
 		base := prev
-		for i := n - 1; i >= 0 && s.At-r.samples[i].At <= LossWindow; i-- {
-			base = r.samples[i]
+		for i := n - 1; i >= 0 && s.At-history[i].At <= LossWindow; i-- {
+			base = history[i]
 		}
 		if sent := float64(s.PacketsSent) - float64(base.PacketsSent); sent > 0 {
 			lost := float64(s.PacketsLost - base.PacketsLost)
@@ -77,29 +69,14 @@ func (r *Series) Add(s Sample) Sample {
 		}
 	}
 	s.Alarm = s.LossRate > AlarmLoss
-	r.samples = append(r.samples, s)
-	if len(r.samples) > r.limit {
-		r.samples = append(r.samples[:0:0], r.samples[len(r.samples)-r.limit:]...)
-	}
 	return s
 }
 
 // Samples returns a copy of the series, oldest first.
-func (r *Series) Samples() []Sample {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Sample(nil), r.samples...)
-}
+func (r *Series) Samples() []Sample { return r.ring.All() }
 
 // Last returns the newest sample and whether there is one.
-func (r *Series) Last() (Sample, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.samples) == 0 {
-		return Sample{}, false
-	}
-	return r.samples[len(r.samples)-1], true
-}
+func (r *Series) Last() (Sample, bool) { return r.ring.Last() }
 
 var csvHeader = []string{"at_s", "packets_sent", "packets_lost", "nacks", "retransmits", "pli", "fir",
 	"rtt_ms", "jitter_ms", "target_bitrate", "actual_bitrate", "frames_dropped", "bytes_sent", "loss_rate_5s", "alarm"}
