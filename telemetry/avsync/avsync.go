@@ -20,11 +20,12 @@ package avsync
 import (
 	"encoding/csv"
 	"encoding/json"
-	"github.com/onair-dev/onair/telemetry"
 	"io"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/onair-dev/onair/telemetry"
 )
 
 // DefaultWindow is the span the reported offset is averaged over.
