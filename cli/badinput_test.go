@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"encoding/json"
-	"github.com/onair-dev/onair/internal/testenv"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/internal/nginxrtmp"
+	"github.com/onair-dev/onair/internal/testenv"
 )
 
 // secret is a stream key no output may ever print.

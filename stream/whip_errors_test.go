@@ -1,7 +1,6 @@
 package stream_test
 
 import (
-	"github.com/onair-dev/onair/internal/testenv"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-dev/onair/internal/testenv"
 	"github.com/onair-dev/onair/stream"
 )
 
