@@ -1,28 +1,21 @@
 package analyzer
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"strconv"
+
+	"github.com/onair-dev/onair/telemetry"
 )
 
 var csvHeader = []string{"index", "flash_s", "beep_s", "offset_ms"}
 
 // WriteCSV writes one row per event with a header row, times in seconds.
 func (r Result) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	for _, e := range r.Events {
-		if err := cw.Write([]string{strconv.Itoa(e.Index), f(e.FlashAt.Seconds()), f(e.BeepAt.Seconds()), f(e.OffsetMs)}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	f := telemetry.Float
+	return telemetry.WriteCSV(w, csvHeader, r.Events, func(e Event) []string {
+		return []string{strconv.Itoa(e.Index), f(e.FlashAt.Seconds()), f(e.BeepAt.Seconds()), f(e.OffsetMs)}
+	})
 }
 
 type jsonResult struct {

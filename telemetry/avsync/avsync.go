@@ -18,7 +18,6 @@
 package avsync
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -209,19 +208,10 @@ var csvHeader = []string{"at_s", "offset_ms", "n", "in_r37", "in_bt1359"}
 
 // WriteCSV writes the series with a header row, time in s and offset in ms.
 func (r *Series) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	for _, s := range r.Samples() {
-		if err := cw.Write([]string{f(s.At.Seconds()), f(float64(s.Offset) / 1e6), strconv.Itoa(s.N),
-			strconv.FormatBool(s.InR37), strconv.FormatBool(s.InBT1359)}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return telemetry.WriteCSV(w, csvHeader, r.Samples(), func(s Sample) []string {
+		return []string{telemetry.Float(s.At.Seconds()), telemetry.Float(float64(s.Offset) / 1e6), strconv.Itoa(s.N),
+			strconv.FormatBool(s.InR37), strconv.FormatBool(s.InBT1359)}
+	})
 }
 
 // WriteJSON writes {"point": name, "samples": [...]}.

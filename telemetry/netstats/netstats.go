@@ -6,7 +6,6 @@
 package netstats
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"io"
 	"strconv"
@@ -83,23 +82,14 @@ var csvHeader = []string{"at_s", "packets_sent", "packets_lost", "nacks", "retra
 
 // WriteCSV writes the series with a header row, times in seconds and ms.
 func (r *Series) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
-	}
 	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	ms := func(d time.Duration) string { return f(float64(d) / float64(time.Millisecond)) }
-	for _, s := range r.Samples() {
-		if err := cw.Write([]string{f(s.At.Seconds()), u(s.PacketsSent), i(s.PacketsLost), u(s.NACKs), u(s.Retransmits),
+	ms := func(d time.Duration) string { return telemetry.Float(float64(d) / float64(time.Millisecond)) }
+	return telemetry.WriteCSV(w, csvHeader, r.Samples(), func(s Sample) []string {
+		return []string{telemetry.Float(s.At.Seconds()), u(s.PacketsSent), i(s.PacketsLost), u(s.NACKs), u(s.Retransmits),
 			u(s.PLI), u(s.FIR), ms(s.RTT), ms(s.Jitter), i(s.TargetBitrate), i(s.ActualBitrate), u(s.FramesDropped),
-			u(s.BytesSent), f(s.LossRate), strconv.FormatBool(s.Alarm)}); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+			u(s.BytesSent), telemetry.Float(s.LossRate), strconv.FormatBool(s.Alarm)}
+	})
 }
 
 // WriteJSON writes {"output": name, "samples": [...]}.
