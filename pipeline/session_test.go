@@ -97,7 +97,14 @@ func TestStopMidStreamKeepsTheRecording(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Stop once frames are flowing, on an event, not after a guessed delay.
+	deadline := time.Now().Add(20 * time.Second)
+	for s.Stats().Outputs[0].SentVideo < 30 {
+		if time.Now().After(deadline) {
+			t.Fatalf("recording got %d frames in 20 s", s.Stats().Outputs[0].SentVideo)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}

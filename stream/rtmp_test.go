@@ -10,6 +10,7 @@ import (
 
 	"github.com/onair-dev/onair/internal/nginxrtmp"
 	"github.com/onair-dev/onair/internal/testenv"
+	"github.com/onair-dev/onair/media"
 )
 
 const failTimeout = 1500 * time.Millisecond
@@ -51,15 +52,7 @@ func TestRTMPPublishToNginx(t *testing.T) {
 	if err := CheckCodecs(sink, a.streams[0].Codec, a.streams[1].Codec); err != nil {
 		t.Fatal(err)
 	}
-	within(t, 10*time.Second, "Open", func() {
-		if err := sink.Open(context.Background(), a.streams); err != nil {
-			t.Error(err)
-		}
-	})
-	if t.Failed() {
-		sink.Close()
-		t.FailNow()
-	}
+	openLive(t, sink, a.streams)
 	within(t, 20*time.Second, "writing 2 s of packets", func() {
 		for i, p := range a.packets {
 			if err := sink.WritePacket(p); err != nil {
@@ -205,15 +198,7 @@ func TestRTMPServerKilledMidStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	within(t, 10*time.Second, "Open", func() {
-		if err := sink.Open(context.Background(), a.streams); err != nil {
-			t.Error(err)
-		}
-	})
-	if t.Failed() {
-		sink.Close()
-		t.FailNow()
-	}
+	openLive(t, sink, a.streams)
 	for _, p := range a.packets[:len(a.packets)/4] {
 		if err := sink.WritePacket(p); err != nil {
 			t.Fatalf("before the kill: %v", err)
@@ -252,15 +237,7 @@ func TestRTMPAbortUnblocksWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	within(t, 10*time.Second, "Open", func() {
-		if err := sink.Open(context.Background(), a.streams); err != nil {
-			t.Error(err)
-		}
-	})
-	if t.Failed() {
-		sink.Close()
-		t.FailNow()
-	}
+	openLive(t, sink, a.streams)
 	for _, p := range a.packets[:20] {
 		if err := sink.WritePacket(p); err != nil {
 			t.Fatal(err)
@@ -273,4 +250,18 @@ func TestRTMPAbortUnblocksWrite(t *testing.T) {
 		t.Fatalf("WritePacket after Abort = %v, want ErrClosed", err)
 	}
 	closeTwice(t, sink)
+}
+
+// openLive opens sink to a live server within 10 s, or closes it and fails.
+func openLive(t *testing.T, sink Sink, streams []media.StreamInfo) {
+	t.Helper()
+	within(t, 10*time.Second, "Open", func() {
+		if err := sink.Open(context.Background(), streams); err != nil {
+			t.Error(err)
+		}
+	})
+	if t.Failed() {
+		sink.Close()
+		t.FailNow()
+	}
 }
