@@ -247,18 +247,17 @@ func (w *WHIP) connect(ctx context.Context) (*whipSession, error) {
 	if err != nil {
 		return fail(fmt.Errorf("%s: offer: %v: %w", w.name, err, ErrICE))
 	}
-	gathered := webrtc.GatheringCompletePromise(s.pc)
-	if err := s.pc.SetLocalDescription(offer); err != nil {
+	// One socket, host candidates only: gathering is quick.
+	local, err := rtc.SetLocalComplete(ctx, s.pc, offer, w.opts.ICETimeout)
+	switch {
+	case errors.Is(err, rtc.ErrGatherTimeout):
+		return fail(fmt.Errorf("%s: ICE gathering took over %v: %w", w.name, w.opts.ICETimeout, ErrICE))
+	case err != nil && ctx.Err() != nil:
+		return fail(ctx.Err())
+	case err != nil:
 		return fail(fmt.Errorf("%s: %v: %w", w.name, err, ErrICE))
 	}
-	select { // one socket, host candidates only: this is quick
-	case <-gathered:
-	case <-time.After(w.opts.ICETimeout):
-		return fail(fmt.Errorf("%s: ICE gathering took over %v: %w", w.name, w.opts.ICETimeout, ErrICE))
-	case <-ctx.Done():
-		return fail(ctx.Err())
-	}
-	answer, resource, err := w.post(ctx, s.pc.LocalDescription().SDP)
+	answer, resource, err := w.post(ctx, local)
 	if err != nil {
 		return fail(err)
 	}

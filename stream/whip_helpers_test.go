@@ -381,18 +381,15 @@ func (a *answerer) post(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), 400)
 		return
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(ans); err != nil {
-		http.Error(w, err.Error(), 400)
-		return
-	}
-	select {
-	case <-gathered:
-	case <-time.After(5 * time.Second):
+	sdp, err := rtc.SetLocalComplete(context.Background(), pc, ans, 5*time.Second)
+	if errors.Is(err, rtc.ErrGatherTimeout) {
 		http.Error(w, "gathering", 500)
 		return
 	}
-	sdp := pc.LocalDescription().SDP
+	if err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
 	if a.closeAfterAnswer {
 		pc.Close()
 		api.Close() // its port is closed now: nothing answers there

@@ -70,16 +70,11 @@ func watch(t *testing.T, hc *http.Client, base, token string) *whepViewer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gathered := webrtc.GatheringCompletePromise(v.pc)
-	if err := v.pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
+	local, err := rtc.SetLocalComplete(context.Background(), v.pc, offer, 5*time.Second)
+	if err != nil {
+		t.Fatalf("viewer gathering: %v", err)
 	}
-	select {
-	case <-gathered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("viewer gathering")
-	}
-	req, _ := http.NewRequest(http.MethodPost, base+"whep", strings.NewReader(v.pc.LocalDescription().SDP))
+	req, _ := http.NewRequest(http.MethodPost, base+"whep", strings.NewReader(local))
 	req.Header.Set("Content-Type", "application/sdp")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := hc.Do(req)

@@ -59,18 +59,11 @@ func (w *WHIP) iceRestart(ctx context.Context, s *whipSession) error {
 	if err != nil {
 		return err
 	}
-	gathered := webrtc.GatheringCompletePromise(s.pc)
-	if err := s.pc.SetLocalDescription(offer); err != nil {
-		return err
+	local, err := rtc.SetLocalComplete(ctx, s.pc, offer, w.opts.ICETimeout)
+	if err != nil {
+		return fmt.Errorf("restart offer: %w", err)
 	}
-	select {
-	case <-gathered:
-	case <-time.After(w.opts.ICETimeout):
-		return errors.New("ICE gathering for the restart took too long")
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	frag := rtc.FragFromSDP(s.pc.LocalDescription().SDP)
+	frag := rtc.FragFromSDP(local)
 	rctx, cancel := context.WithTimeout(ctx, w.opts.Timeout)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(rctx, http.MethodPatch, s.resource, strings.NewReader(frag.Marshal()))

@@ -205,14 +205,13 @@ func connect(whep string) (*viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		return nil, err
-	}
-	<-gathered
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, whep, strings.NewReader(pc.LocalDescription().SDP))
+	local, err := rtc.SetLocalComplete(ctx, pc, offer, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, whep, strings.NewReader(local))
 	req.Header.Set("Content-Type", "application/sdp")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

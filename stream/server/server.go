@@ -200,16 +200,11 @@ func answer(pc *webrtc.PeerConnection, offer string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("no answer possible: %v", err)
 	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(ans); err != nil {
+	sdp, err := rtc.SetLocalComplete(context.Background(), pc, ans, 5*time.Second)
+	if err != nil && !errors.Is(err, rtc.ErrGatherTimeout) {
 		return "", fmt.Errorf("no answer possible: %v", err)
 	}
-	select {
-	case <-gathered:
-	case <-time.After(5 * time.Second):
-		return "", errors.New("ICE gathering took too long")
-	}
-	return pc.LocalDescription().SDP, nil
+	return sdp, err
 }
 
 func (s *Server) handleWHIP(w http.ResponseWriter, r *http.Request) {

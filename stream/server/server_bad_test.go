@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -135,16 +136,11 @@ func (p *peer) offer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := webrtc.GatheringCompletePromise(p.pc)
-	if err := p.pc.SetLocalDescription(o); err != nil {
+	sdp, err := rtc.SetLocalComplete(context.Background(), p.pc, o, 5*time.Second)
+	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-g:
-	case <-time.After(5 * time.Second):
-		t.Fatal("gathering took over 5 s")
-	}
-	return p.pc.LocalDescription().SDP
+	return sdp
 }
 
 func (p *peer) answer(t *testing.T, sdp string) {
