@@ -12,9 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/onair-dev/onair/capture/network"
-	"github.com/onair-dev/onair/media"
-	"github.com/onair-dev/onair/telemetry/analyzer"
+	"github.com/onair-dev/onair/pipeline"
 )
 
 // runAnalyze measures A/V sync of any input carrying flashes and beeps:
@@ -46,57 +44,13 @@ func runAnalyze(e *env, args []string) error {
 			}
 		}
 	}
-	src, err := network.New(input, network.WithTimeout(*timeout))
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-
-	an := analyzer.New(analyzer.OnEvent(func(ev analyzer.Event) {
-		fmt.Fprintf(e.stdout, "event %3d  flash %9.3f s  beep %9.3f s  offset %+8.2f ms\n",
-			ev.Index, ev.FlashAt.Seconds(), ev.BeepAt.Seconds(), ev.OffsetMs)
-	}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	video := make(chan *media.VideoFrame, 8)
-	audio := make(chan *media.AudioFrame, 32)
-	runErr := make(chan error, 1)
-	go func() {
-		err := src.Run(ctx, video, audio)
-		close(video)
-		close(audio)
-		runErr <- err
-	}()
-	var first time.Duration = -1
-	for video != nil || audio != nil {
-		select {
-		case f, ok := <-video:
-			if !ok {
-				video = nil
-				continue
-			}
-			if first < 0 {
-				first = f.PTS
-			}
-			if *duration > 0 && f.PTS-first > *duration {
-				cancel() // enough: the summary covers --duration
-			}
-			an.AddVideo(f)
-		case a, ok := <-audio:
-			if !ok {
-				audio = nil
-				continue
-			}
-			an.AddAudio(a)
-		}
-	}
-	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	res, err := an.Result()
-	if err != nil && !errors.Is(err, analyzer.ErrTooFewEvents) {
+	res, name, err := pipeline.Analyze(ctx, input, *timeout, *duration, func(ev pipeline.AnalyzeEvent) {
+		fmt.Fprintf(e.stdout, "event %3d  flash %9.3f s  beep %9.3f s  offset %+8.2f ms\n",
+			ev.Index, ev.FlashAt.Seconds(), ev.BeepAt.Seconds(), ev.OffsetMs)
+	})
+	if err != nil && !errors.Is(err, pipeline.ErrTooFewEvents) {
 		return err
 	}
 	printSummary(e.stdout, res)
@@ -106,14 +60,14 @@ func runAnalyze(e *env, args []string) error {
 		}
 	}
 	if *jsonPath != "" {
-		if werr := writeFileAtomic(*jsonPath, func(w io.Writer) error { return res.WriteJSON(w, src.Info().Name) }); werr != nil {
+		if werr := writeFileAtomic(*jsonPath, func(w io.Writer) error { return res.WriteJSON(w, name) }); werr != nil {
 			return werr
 		}
 	}
 	return nil
 }
 
-func printSummary(w io.Writer, r analyzer.Result) {
+func printSummary(w io.Writer, r pipeline.AnalyzeResult) {
 	fmt.Fprintf(w, "\nevents   %d (flashes %d, beeps %d)\n", len(r.Events), r.Flashes, r.Beeps)
 	fmt.Fprintf(w, "offset   mean %+.2f ms, spread (sd) %.2f ms, min %+.2f ms, max %+.2f ms   (+ = audio early)\n", r.MeanMs, r.StdMs, r.MinMs, r.MaxMs)
 	if r.DriftValid {

@@ -17,19 +17,6 @@ import (
 	"github.com/onair-dev/onair/stream/server"
 )
 
-// filterRequest is the body of PUT /api/control/filters.
-type filterRequest struct {
-	Filters []string `json:"filters"`
-}
-
-// filterState is what the filters control answers.
-type filterState struct {
-	Filters []string          `json:"filters"`
-	Costs   []pipeline.Cost   `json:"costs,omitempty"`
-	Error   string            `json:"error,omitempty"`
-	Removed map[string]string `json:"removed,omitempty"`
-}
-
 func runFilters(e *env, args []string) error {
 	if len(args) == 0 || args[0] == "list" {
 		return listFilters(e)
@@ -54,7 +41,7 @@ func runFilters(e *env, args []string) error {
 		}
 		f.Close()
 	}
-	body, _ := json.Marshal(filterRequest{Filters: specs})
+	body, _ := json.Marshal(pipeline.FilterRequest{Filters: specs})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, strings.TrimSuffix(*addr, "/")+"/api/control/filters", bytes.NewReader(body))
@@ -68,7 +55,7 @@ func runFilters(e *env, args []string) error {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var st filterState
+	var st pipeline.FilterState
 	if json.Unmarshal(raw, &st) != nil {
 		st.Error = strings.TrimSpace(string(raw))
 	}
@@ -97,30 +84,4 @@ func listFilters(e *env) error {
 	}
 	fmt.Fprintln(tw, "\nspec: name[:param=value,…], e.g. blur:k=9   (onair publish --filter …, onair filters set …)")
 	return tw.Flush()
-}
-
-// filtersControl serves GET and PUT of a live session's filter chain.
-func filtersControl(sess *pipeline.Session) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.Method {
-		case http.MethodGet:
-		case http.MethodPut, http.MethodPost:
-			var req filterRequest
-			if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil {
-				w.WriteHeader(http.StatusBadRequest)
-				json.NewEncoder(w).Encode(filterState{Error: `want JSON {"filters": ["gray", "blur:k=9"]}`})
-				return
-			}
-			if err := sess.SetFilters(req.Filters); err != nil {
-				w.WriteHeader(http.StatusBadRequest)
-				json.NewEncoder(w).Encode(filterState{Filters: sess.Filters(), Error: err.Error()})
-				return
-			}
-		default:
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			return
-		}
-		json.NewEncoder(w).Encode(filterState{Filters: sess.Filters(), Costs: sess.FilterCosts()})
-	})
 }

@@ -8,17 +8,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/onair-dev/onair/capture"
-	"github.com/onair-dev/onair/capture/devices"
-	"github.com/onair-dev/onair/capture/network"
-	"github.com/onair-dev/onair/capture/testpattern"
 	"github.com/onair-dev/onair/encode"
-	"github.com/onair-dev/onair/filters"
 	"github.com/onair-dev/onair/pipeline"
 	"github.com/onair-dev/onair/stream"
 	"github.com/onair-dev/onair/stream/server"
@@ -83,166 +77,49 @@ func runPublish(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *webrtcCodec != "h264" && *webrtcCodec != "vp8" {
-		return fmt.Errorf("--webrtc-codec %q: want h264 or vp8: %w", *webrtcCodec, errUsage)
-	}
-	vcfg := encode.DefaultVideo()
+	vcfg := pipeline.DefaultVideo()
 	vcfg.Encoder, vcfg.Width, vcfg.Height, vcfg.FPS, vcfg.Bitrate = *encoder, w, h, *fps, vbr
 	vcfg.KeyframeInterval, vcfg.Preset, vcfg.Tune, vcfg.Profile = *keyint, *preset, *tune, *profile
 	vcfg.RateControl = encode.RateControl(*rc)
-	if err := vcfg.Validate(); err != nil {
-		return fmt.Errorf("%v: %w", err, errUsage)
-	}
-	acfg := encode.DefaultAudio()
+	acfg := pipeline.DefaultAudio()
 	acfg.Encoder, acfg.Bitrate = *audioEnc, abr
-	if err := acfg.Validate(); err != nil {
-		return fmt.Errorf("%v: %w", err, errUsage)
-	}
 	if ext := strings.ToLower(filepath.Ext(*statsPath)); *statsPath != "" && ext != ".csv" && ext != ".json" {
 		return fmt.Errorf("--stats %q: want a .csv or .json file: %w", *statsPath, errUsage)
 	}
-	if *duration < 0 {
-		return fmt.Errorf("duration %v is negative: %w", *duration, errUsage)
-	}
-
-	var src capture.Source
-	var stopAt time.Duration
-	switch *source {
-	case "testpattern", "":
-		opts := []testpattern.Option{
-			testpattern.WithSize(w, h), testpattern.WithFrameRate(*fps),
-			testpattern.WithAVOffset(*avOffset), testpattern.WithRealTime(*realtime),
-		}
-		if *duration > 0 {
-			// An exact frame count, so a 10 s run is 300 frames at 30 fps.
-			opts = append(opts, testpattern.WithLimit(int(*duration*time.Duration(*fps)/time.Second)))
-		}
-		src, err = testpattern.New(opts...)
-		if err != nil {
-			return fmt.Errorf("%v: %w", err, errUsage)
-		}
-	case "camera", "screen":
-		var err error
-		if *source == "camera" {
-			src, err = devices.OpenCamera(*device, w, h, *fps)
-		} else {
-			src, err = devices.OpenScreen(*device, *fps)
-		}
-		if err != nil {
-			return err
-		}
-	default:
-		live := strings.Contains(*source, "://")
-		nopts := []network.Option{network.WithRealTime(true), network.WithTimeout(*timeout)}
-		if live {
-			nopts = append(nopts, network.WithReconnect(true), network.WithOnEvent(func(ev network.Event) {
-				e.log.Info("input", "event", ev.Kind.String())
-			}))
-		} else if *loop {
-			nopts = append(nopts, network.WithLoop(true))
-		}
-		ns, err := network.New(*source, nopts...)
-		if err != nil {
-			return err
-		}
-		src = ns
-		// Keep the input's size and rate unless asked otherwise.
-		if v := ns.Info().Video; v != nil {
-			if !flagSet(fs, "fps") && v.FrameRate.Num > 0 && v.FrameRate.Den > 0 {
-				vcfg.FPS = max(1, (v.FrameRate.Num+v.FrameRate.Den/2)/v.FrameRate.Den)
-			}
-			if !flagSet(fs, "size") && v.Width >= 16 && v.Height >= 16 {
-				vcfg.Width, vcfg.Height = v.Width&^1, v.Height&^1
-			}
-		}
-		if *duration > 0 {
-			stopAt = *duration // no frame limit on a pulled input: stop by time
-		}
-	}
-	defer src.Close()
-
 	if *token == "" {
 		*token = os.Getenv(tokenEnv)
 	}
-	if len(outs) == 0 {
-		outs = append(outs, "local")
+	plan := pipeline.Plan{
+		Source: *source, Device: *device, Loop: *loop, AVOffset: *avOffset, Unpaced: !*realtime,
+		KeepInputFormat: !flagSet(fs, "size") && !flagSet(fs, "fps"), Duration: *duration,
+		Video: vcfg, Audio: acfg, Outputs: outs, Token: *token, Timeout: *timeout,
+		WebRTCCodec: *webrtcCodec, MinBitrate: minBR, ServerAddr: *serverAddr,
+		Filters: filterSpecs, NoFilters: *noFilters, Log: e.log,
 	}
-	var sinks []stream.Sink
-	var srvs []*server.Server
-	for _, spec := range outs {
-		opts := []stream.Option{stream.WithTimeout(*timeout), stream.WithToken(*token), stream.WithWebRTCVideo(*webrtcCodec, minBR)}
-		if spec == "local" {
-			srv, err := startServer(e, *serverAddr, *token)
-			if err != nil {
-				for _, s := range sinks {
-					s.Close()
-				}
-				return err
-			}
-			defer srv.Close()
-			srvs = append(srvs, srv)
-			tok, _ := srv.Token()
-			spec = srv.WHIPURL()
-			opts = append(opts, stream.WithToken(tok))
-		}
-		sk, err := stream.Parse(spec, opts...)
-		if err == nil {
-			v, a := vcfg, acfg
-			if w, ok := sk.(stream.Wanter); ok {
-				v, a = pipeline.Adapt(v, a, w.Want())
-			}
-			err = stream.CheckCodecs(sk, encode.CodecOf(v.Encoder), encode.CodecOf(a.Encoder))
-		}
-		if err != nil {
-			for _, s := range sinks {
-				s.Close()
-			}
-			return fmt.Errorf("%v: %w", err, errUsage)
-		}
-		sinks = append(sinks, sk)
-	}
-
-	// With the built-in server running, filters can be changed live from a
-	// second terminal (onair filters set …), so the stage runs from the start.
-	stage := (len(srvs) > 0 || len(filterSpecs) > 0) && !*noFilters
-	if *noFilters && len(filterSpecs) > 0 {
-		return fmt.Errorf("--filter and --no-filter-stage contradict each other: %w", errUsage)
-	}
-	sess, err := pipeline.New(pipeline.Config{Source: src, Video: vcfg, Audio: acfg, Sinks: sinks, Log: e.log,
-		Filters: filterSpecs, FilterStage: stage})
+	pr, err := pipeline.Prepare(plan)
 	if err != nil {
-		for _, s := range sinks {
-			s.Close()
-		}
-		if errors.Is(err, filters.ErrUnknownFilter) || errors.Is(err, filters.ErrBadParam) || errors.Is(err, filters.ErrBadImage) {
-			return fmt.Errorf("%v: %w", err, errUsage)
-		}
-		return err
+		return usageIfSetting(err)
 	}
+	defer pr.Close()
+	for _, srv := range pr.Servers {
+		announceServer(e, srv)
+	}
+	sess := pr.Session
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := sess.Start(ctx); err != nil {
-		for _, s := range sinks {
-			s.Close()
-		}
-		if errors.Is(err, encode.ErrUnknownEncoder) {
-			return fmt.Errorf("%v: %w", err, errUsage) // a typo in --encoder is a command-line mistake
-		}
-		return err
+	if err := pr.Start(ctx); err != nil {
+		return usageIfSetting(err)
 	}
-	for _, srv := range srvs { // after Start: the stage exists from here on
-		srv.HandleControl("filters", filtersControl(sess))
+	for _, name := range pr.Outputs {
+		e.log.Info("output", "to", name)
 	}
-	for _, s := range sinks {
-		e.log.Info("output", "to", s.Name())
-	}
-	if stopAt > 0 {
-		t := time.AfterFunc(stopAt, func() { sess.Stop() })
+	if pr.StopAfter > 0 {
+		t := time.AfterFunc(pr.StopAfter, func() { sess.Stop() })
 		defer t.Stop()
 	}
-	if *duration > 0 && src.Info().Live {
+	if *duration > 0 && pr.Live {
 		// The limit ends the source; this is a backstop for a stuck output.
-		t := time.AfterFunc(*duration+stream.DefaultTimeout+5*time.Second, func() { sess.Stop() })
+		t := time.AfterFunc(*duration+*timeout+5*time.Second, func() { sess.Stop() })
 		defer t.Stop()
 	}
 	ticker := time.NewTicker(5 * time.Second)
@@ -299,28 +176,20 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 }
 
 func parseSize(s string) (int, int, error) {
-	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
-	w, err1 := strconv.Atoi(ws)
-	h, err2 := strconv.Atoi(hs)
-	if !ok || err1 != nil || err2 != nil || w <= 0 || h <= 0 {
-		return 0, 0, fmt.Errorf("size %q: want WIDTHxHEIGHT such as 1280x720: %w", s, errUsage)
-	}
-	return w, h, nil
+	w, h, err := pipeline.ParseSize(s)
+	return w, h, usageIfSetting(err)
 }
 
-// parseBitrate reads 2500000, 2500k or 2.5M.
 func parseBitrate(s string) (int, error) {
-	mult := 1.0
-	t := strings.ToLower(strings.TrimSpace(s))
-	switch {
-	case strings.HasSuffix(t, "k"):
-		mult, t = 1e3, strings.TrimSuffix(t, "k")
-	case strings.HasSuffix(t, "m"):
-		mult, t = 1e6, strings.TrimSuffix(t, "m")
+	v, err := pipeline.ParseBitrate(s)
+	return v, usageIfSetting(err)
+}
+
+// usageIfSetting marks a mistake in the plan as a command-line mistake (exit 2).
+func usageIfSetting(err error) error {
+	var se *pipeline.SettingError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%v: %w", err, errUsage)
 	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("bitrate %q: want a number such as 2500k or 6M: %w", s, errUsage)
-	}
-	return int(v * mult), nil
+	return err
 }

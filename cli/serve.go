@@ -7,7 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/onair-dev/onair/stream/server"
+	"github.com/onair-dev/onair/pipeline"
 )
 
 // tokenEnv carries a bearer token without putting it in shell history.
@@ -15,7 +15,7 @@ const tokenEnv = "ONAIR_TOKEN"
 
 func runServe(e *env, args []string) error {
 	fs := newFlags(e, "serve")
-	addr := fs.String("addr", server.DefaultAddr, "address to listen on (non-loopback needs a token)")
+	addr := fs.String("addr", pipeline.DefaultServerAddr, "address to listen on (non-loopback needs a token)")
 	token := fs.String("token", "", "bearer token publishers and viewers must give (default: $"+tokenEnv+"; generated off loopback)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -35,12 +35,18 @@ func runServe(e *env, args []string) error {
 }
 
 // startServer starts the built-in server and tells the person where it is.
-// A generated token is printed once, to stdout, for the person to copy.
-func startServer(e *env, addr, token string) (*server.Server, error) {
-	srv, err := server.Start(server.Config{Addr: addr, Token: token, Log: e.log})
+func startServer(e *env, addr, token string) (*pipeline.LocalServer, error) {
+	srv, err := pipeline.StartLocalServer(addr, token, e.log)
 	if err != nil {
 		return nil, err
 	}
+	announceServer(e, srv)
+	return srv, nil
+}
+
+// announceServer prints where to watch. A generated token is printed once,
+// to stdout, for the person to copy.
+func announceServer(e *env, srv *pipeline.LocalServer) {
 	tok, generated := srv.Token()
 	url := srv.URL()
 	if generated {
@@ -48,5 +54,4 @@ func startServer(e *env, addr, token string) (*server.Server, error) {
 		url += "?token=" + tok
 	}
 	fmt.Fprintf(e.stdout, "onair server: watch at %s  (WHIP ingest: %s)\n", url, srv.WHIPURL())
-	return srv, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/onair-dev/onair/filters"
 	"github.com/onair-dev/onair/media"
 	"github.com/onair-dev/onair/stream"
+	"github.com/onair-dev/onair/telemetry/avsync"
 	"github.com/onair-dev/onair/telemetry/netstats"
 )
 
@@ -72,6 +73,12 @@ type Session struct {
 	filterMu sync.Mutex
 	stageOn  atomic.Bool  // the chain is not empty: frames go through the stage
 	inStage  atomic.Int64 // frames handed to the stage and not yet to the encoders
+
+	// At the encoders' input: the newest frame for a preview (latest wins,
+	// never a copy) and the A/V sync meter.
+	latest  atomic.Pointer[media.VideoFrame]
+	meter   *avsync.Meter
+	started time.Time
 }
 
 // group is one pair of encoders and the outputs fed from them. Outputs
@@ -115,7 +122,8 @@ func New(cfg Config) (*Session, error) {
 		cfg.StopGrace = 5 * time.Second
 	}
 	info := cfg.Source.Info()
-	s := &Session{cfg: cfg, log: cfg.Log, done: make(chan struct{}), hasVid: info.Video != nil, hasAud: info.Audio != nil}
+	s := &Session{cfg: cfg, log: cfg.Log, done: make(chan struct{}), hasVid: info.Video != nil, hasAud: info.Audio != nil,
+		meter: avsync.New()}
 	if !s.hasVid && !s.hasAud {
 		return nil, fmt.Errorf("source %s has neither video nor audio: %w", info.Name, ErrNoSource)
 	}
@@ -260,6 +268,7 @@ func (s *Session) startEncoders() error {
 func (s *Session) startWorkers(ctx context.Context) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	s.started = time.Now()
 	unhook := context.AfterFunc(ctx, func() { s.Stop() })
 
 	for _, g := range s.groups {
@@ -384,6 +393,7 @@ func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.
 				continue
 			}
 			s.cnt.audio.Add(1)
+			s.meter.ObserveAudio(a.PTS, time.Since(s.started))
 			for _, g := range s.groups {
 				g.queue <- item{audio: a}
 			}
@@ -394,6 +404,8 @@ func (s *Session) route(videoCh <-chan *media.VideoFrame, audioCh <-chan *media.
 // dispatchVideo hands one frame to every encoder group. For a live source a
 // full queue drops the frame (counted, as OBS shows "dropped frames").
 func (s *Session) dispatchVideo(f *media.VideoFrame, live bool) {
+	s.latest.Store(f)
+	s.meter.ObserveVideo(f.PTS, time.Since(s.started))
 	for _, g := range s.groups { // encoders only read frames: one copy serves all
 		if !live {
 			g.queue <- item{video: f}
@@ -544,6 +556,14 @@ func (s *Session) NetStats() map[string]*netstats.Series {
 	}
 	return out
 }
+
+// LatestFrame is the newest picture handed to the encoders (after the
+// filters), or nil. It is shared with them: read it, never write it.
+func (s *Session) LatestFrame() *media.VideoFrame { return s.latest.Load() }
+
+// AVSync is the A/V sync meter's series at the encoders' input, one sample
+// a second (positive: audio early).
+func (s *Session) AVSync() *avsync.Series { return s.meter.Series() }
 
 // Stats returns a snapshot of the counters.
 func (s *Session) Stats() Stats {
