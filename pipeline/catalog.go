@@ -57,3 +57,13 @@ func CheckFilter(spec string) error {
 	f.Close()
 	return nil
 }
+
+// Filter parameter kinds, as FilterParam.Kind holds them.
+const (
+	ParamInt    = filters.KindInt
+	ParamFloat  = filters.KindFloat
+	ParamColor  = filters.KindColor
+	ParamPath   = filters.KindPath
+	ParamString = filters.KindString
+	ParamBool   = filters.KindBool
+)

@@ -56,11 +56,13 @@ type Plan struct {
 
 	// Outputs: "local" (the built-in server), https://…/whip, rtmp(s)://…,
 	// record:file.mkv|mp4.
-	Outputs     []string
-	Token       string // WHIP bearer token
-	Timeout     time.Duration
-	WebRTCCodec string // h264 (default) or vp8
-	MinBitrate  int    // lowest bitrate congestion control may choose
+	Outputs []string
+	Token   string // WHIP bearer token
+	// OutputTokens, where set and not empty, give output i its own token.
+	OutputTokens []string
+	Timeout      time.Duration
+	WebRTCCodec  string // h264 (default) or vp8
+	MinBitrate   int    // lowest bitrate congestion control may choose
 	// Server is the built-in server "local" publishes to. Nil: Prepare
 	// starts one on ServerAddr and the Prepared owns it.
 	Server     *LocalServer
@@ -173,7 +175,11 @@ func Prepare(p Plan) (*Prepared, error) {
 	pr.Live = pr.src.Info().Live
 	vcfg := p.Video
 	for i, spec := range outs {
-		opts := []stream.Option{stream.WithTimeout(p.Timeout), stream.WithToken(p.Token), stream.WithWebRTCVideo(p.WebRTCCodec, p.MinBitrate)}
+		token := p.Token
+		if i < len(p.OutputTokens) && p.OutputTokens[i] != "" {
+			token = p.OutputTokens[i]
+		}
+		opts := []stream.Option{stream.WithTimeout(p.Timeout), stream.WithToken(token), stream.WithWebRTCVideo(p.WebRTCCodec, p.MinBitrate)}
 		if spec == "local" {
 			srv := p.Server
 			if srv == nil {
