@@ -1,6 +1,10 @@
 package pipeline
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/onair-dev/onair/encode"
+)
 
 var (
 	// ErrNoOutputs means a session was configured without any sink.
@@ -11,4 +15,7 @@ var (
 	ErrAlreadyStarted = errors.New("session already started")
 	// ErrNoSource means the session has no source.
 	ErrNoSource = errors.New("no source configured")
+	// ErrEncoderUnusable means the chosen encoder cannot open here (a GPU
+	// encoder without its device or driver); software encoders still can.
+	ErrEncoderUnusable = encode.ErrUnusable
 )

@@ -119,7 +119,7 @@ func (s *Session) filterLoop(in <-chan *media.VideoFrame, live bool) {
 // SetFilters replaces the live chain (specs as `onair filters list` shows).
 // Nothing changes if a spec is wrong. The frame path never waits for it.
 func (s *Session) SetFilters(specs []string) error {
-	if s.stage == nil {
+	if !s.running.Load() || s.stage == nil {
 		return ErrNoFilterStage
 	}
 	next, err := parseFilters(specs)
@@ -143,7 +143,7 @@ func (s *Session) SetFilters(specs []string) error {
 // Filters returns the specs of the chain in force (filters that failed and
 // were removed are gone from it).
 func (s *Session) Filters() []string {
-	if s.stage == nil {
+	if !s.running.Load() || s.stage == nil {
 		return nil
 	}
 	var out []string
@@ -155,7 +155,7 @@ func (s *Session) Filters() []string {
 
 // FilterCosts returns each filter's time per frame (p50, p95 over a window).
 func (s *Session) FilterCosts() []Cost {
-	if s.stage == nil {
+	if !s.running.Load() || s.stage == nil {
 		return nil
 	}
 	return s.stage.Costs()
@@ -163,7 +163,7 @@ func (s *Session) FilterCosts() []Cost {
 
 // FilterFrames reports frames into and out of the filter stage.
 func (s *Session) FilterFrames() (in, out uint64) {
-	if s.stage == nil {
+	if !s.running.Load() || s.stage == nil {
 		return 0, 0
 	}
 	return s.stage.Counts()

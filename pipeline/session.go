@@ -66,8 +66,10 @@ type Session struct {
 	err    error
 	stop   sync.Once
 	begun  atomic.Bool
-	hasVid bool
-	hasAud bool
+	// running is set once the encoders are open: Stats reads them only then.
+	running atomic.Bool
+	hasVid  bool
+	hasAud  bool
 
 	stage    *filters.Stage // nil without filters
 	filterMu sync.Mutex
@@ -237,6 +239,7 @@ func (s *Session) Start(ctx context.Context) error {
 		return err
 	}
 	s.startWorkers(ctx)
+	s.running.Store(true)
 	s.emit(Event{State: "live"})
 	return nil
 }
@@ -570,6 +573,9 @@ func (s *Session) Stats() Stats {
 	st := Stats{
 		Captured: s.cnt.captured.Load(),
 		Dropped:  s.cnt.dropped.Load(), AudioFrames: s.cnt.audio.Load(),
+	}
+	if !s.running.Load() {
+		return st // not started (or failed to): no encoder or output yet
 	}
 	for _, o := range s.outs {
 		st.Outputs = append(st.Outputs, o.stats())

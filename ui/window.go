@@ -1,0 +1,224 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"net/url"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/onair-dev/onair/ui/preview"
+)
+
+// Window is the onair main window: the studio (preview, Go Live, graphs
+// and the source/filter/encoder/output panels), the QA view and settings.
+type Window struct {
+	app  fyne.App
+	win  fyne.Window
+	ctrl *Controller
+
+	preview  *preview.Preview
+	goLive   *widget.Button
+	status   *widget.Label
+	statusOn *canvas.Circle
+	counters *widget.Label
+
+	sources  *sourcePanel
+	encoder  *encoderPanel
+	outputs  *outputPanel
+	filters  *filterPanel
+	graphs   *graphPanel
+	qa       *qaPanel
+	settings *settingsPanel
+	tabs     *container.AppTabs
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// NewWindow builds the window around ctrl; Show it, or drive it in tests.
+func NewWindow(a fyne.App, ctrl *Controller) *Window {
+	w := &Window{app: a, ctrl: ctrl, win: a.NewWindow("onair"), stop: make(chan struct{})}
+	w.build()
+	ctrl.OnChange = func() { uiDo(w.refresh) }
+	w.win.SetOnClosed(w.Close)
+	w.win.Resize(fyne.NewSize(1280, 820))
+	return w
+}
+
+func (w *Window) build() {
+	w.preview = preview.New()
+	w.preview.SetDo(uiDo)
+	w.preview.SetSource(w.ctrl.LatestFrame)
+	w.preview.SetEnabled(w.ctrl.Settings().Preview)
+
+	w.goLive = widget.NewButtonWithIcon(T("Go Live"), theme.MediaPlayIcon(), w.toggleLive)
+	w.goLive.Importance = widget.HighImportance
+	w.statusOn = canvas.NewCircle(theme.Color(theme.ColorNameDisabled))
+	w.status = widget.NewLabel(T("Ready: pick a source and outputs, then Go Live"))
+	w.status.Truncation = fyne.TextTruncateEllipsis
+	w.counters = widget.NewLabel("")
+
+	w.sources = newSourcePanel(w)
+	w.encoder = newEncoderPanel(w)
+	w.outputs = newOutputPanel(w)
+	w.filters = newFilterPanel(w)
+	w.graphs = newGraphPanel(w)
+	w.qa = newQAPanel(w)
+	w.settings = newSettingsPanel(w)
+
+	light := container.NewGridWrap(fyne.NewSize(14, 14), w.statusOn)
+	statusBar := container.NewBorder(nil, nil, container.NewCenter(light), w.counters, w.status)
+	liveRow := container.NewBorder(nil, nil, nil, w.goLive, w.outputs.summary)
+	left := container.NewBorder(nil, container.NewVBox(liveRow, w.graphs.content), nil, nil, w.preview)
+	side := container.NewAppTabs(
+		container.NewTabItem(T("Source"), container.NewVScroll(w.sources.content)),
+		container.NewTabItem(T("Filters"), container.NewVScroll(w.filters.content)),
+		container.NewTabItem(T("Encoder"), container.NewVScroll(w.encoder.content)),
+		container.NewTabItem(T("Outputs"), container.NewVScroll(w.outputs.content)),
+	)
+	studio := container.NewHSplit(left, side)
+	studio.Offset = 0.62
+	w.tabs = container.NewAppTabs(
+		container.NewTabItem(T("Studio"), studio),
+		container.NewTabItem(T("A/V sync QA"), w.qa.content),
+		container.NewTabItem(T("Settings"), container.NewVScroll(w.settings.content)),
+	)
+	w.win.SetContent(container.NewBorder(nil, container.NewPadded(statusBar), nil, nil, w.tabs))
+	w.win.SetMainMenu(w.menu())
+	w.addShortcuts()
+	w.refresh()
+}
+
+// Show opens the window and starts its refresh ticks.
+func (w *Window) Show() {
+	w.start()
+	w.win.Show()
+}
+
+// start runs the ticks that redraw status and graphs while the window lives.
+func (w *Window) start() {
+	w.preview.Start(w.previewRate())
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-t.C:
+				v, s := w.ctrl.Snapshot(), w.ctrl.Series()
+				uiDo(func() { w.show(v, s) })
+			}
+		}
+	}()
+}
+
+func (w *Window) previewRate() int {
+	if fps := w.ctrl.Settings().FPS; fps > 0 {
+		return fps
+	}
+	return 30
+}
+
+// Close stops the ticks, the go-live and the built-in server.
+func (w *Window) Close() {
+	w.stopOnce.Do(func() {
+		close(w.stop)
+		w.wg.Wait()
+		w.preview.Stop()
+		w.qa.cancel()
+		w.ctrl.Close()
+	})
+}
+
+func (w *Window) toggleLive() {
+	w.goLive.Disable() // one click, one go-live: re-enabled by refresh
+	go func() {
+		err := w.ctrl.Toggle()
+		uiDo(func() {
+			w.goLive.Enable()
+			if err != nil {
+				w.refresh()
+			}
+		})
+	}()
+}
+
+// refresh redraws what depends on state (not on the ticking counters).
+func (w *Window) refresh() {
+	v := w.ctrl.Snapshot()
+	w.show(v, w.ctrl.Series())
+}
+
+func (w *Window) show(v View, s Series) {
+	if v.Live {
+		w.goLive.SetText(T("Stop"))
+		w.goLive.SetIcon(theme.MediaStopIcon())
+		w.goLive.Importance = widget.DangerImportance
+		w.statusOn.FillColor = color.NRGBA{R: 0xe5, G: 0x2b, B: 0x2b, A: 0xff}
+	} else {
+		w.goLive.SetText(T("Go Live"))
+		w.goLive.SetIcon(theme.MediaPlayIcon())
+		w.goLive.Importance = widget.HighImportance
+		w.statusOn.FillColor = theme.Color(theme.ColorNameDisabled)
+	}
+	w.goLive.Refresh()
+	w.statusOn.Refresh()
+	switch {
+	case v.Err != nil:
+		w.status.SetText(T("Error") + ": " + oneLine(v.Err.Error()))
+		w.status.Importance = widget.DangerImportance
+	case v.Live:
+		w.status.SetText(T("Live") + " " + clock(v.Since))
+		w.status.Importance = widget.MediumImportance
+	default:
+		w.status.SetText(T("Ready: pick a source and outputs, then Go Live"))
+		w.status.Importance = widget.MediumImportance
+	}
+	w.status.Refresh()
+	if v.Live {
+		w.counters.SetText(T("frames {{.Captured}} · encoded {{.Encoded}} · dropped {{.Dropped}}",
+			map[string]any{"Captured": v.Captured, "Encoded": v.Encoded, "Dropped": v.Dropped}))
+	} else {
+		w.counters.SetText("")
+	}
+	w.sources.show(v)
+	w.encoder.show(v)
+	w.outputs.show(v)
+	w.filters.show(v)
+	w.graphs.show(s)
+}
+
+// openURL opens u in the system browser.
+func (w *Window) openURL(u string) {
+	if p, err := url.Parse(u); err == nil {
+		if err := w.app.OpenURL(p); err != nil {
+			w.ctrl.setError("", err)
+		}
+	}
+}
+
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60)
+}
+
+// oneLine keeps the first line of a message for the status bar.
+func oneLine(s string) string {
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
