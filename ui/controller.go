@@ -35,7 +35,7 @@ type Controller struct {
 	server   *pipeline.LocalServer
 	live     *pipeline.Prepared
 	starting *pipeline.Prepared // between Prepare and a successful Start
-	liveIDs  []string // output IDs in the plan's order
+	liveIDs  []string           // output IDs in the plan's order
 	since    time.Time
 	lastErr  error
 	errField string            // what the last error is about: "source", "encoder", an output ID

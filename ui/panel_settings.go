@@ -3,8 +3,8 @@ package ui
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
