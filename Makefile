@@ -15,7 +15,7 @@ TESTFLAGS ?= -race -count=1 -timeout 20m
 
 export CGO_ENABLED := 1
 
-.PHONY: deps build run test bench lint clean
+.PHONY: deps build run run-headless test bench lint clean
 
 deps:
 	@bash packaging/linux/deps.sh
@@ -23,7 +23,18 @@ deps:
 build: deps
 	$(GO) build -o $(BIN) .
 
+# The window, live at once with the test pattern to the built-in server
+# (watch it in a browser at the URL it shows). Without a display: headless.
 run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  ./$(BIN) gui --source testpattern --out local $(if $(RTMP),--out "$(RTMP)") --go-live $(ARGS); \
+	else \
+	  echo "make run: no display (\$$DISPLAY is empty): going live headless instead (make run-headless)"; \
+	  $(MAKE) --no-print-directory run-headless; \
+	fi
+
+# Headless: the test pattern to the built-in server and a local recording.
+run-headless: build
 	@mkdir -p $(dir $(RECORD))
 	./$(BIN) publish --out local --out record:$(RECORD) $(if $(RTMP),--out "$(RTMP)") $(ARGS)
 

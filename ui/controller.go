@@ -406,6 +406,7 @@ func (c *Controller) Server() (*pipeline.LocalServer, error) {
 		return nil, err
 	}
 	c.server = srv
+	c.log.Info("built-in server: watch at " + srv.URL())
 	return srv, nil
 }
 

@@ -6,7 +6,9 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/onair-dev/onair/ui/graph"
 	"github.com/onair-dev/onair/ui/locale"
+	"github.com/onair-dev/onair/ui/preview"
 )
 
 // The window's words: English is the key; other languages translate it.
@@ -24,6 +26,7 @@ func loadLanguage(tag string) error {
 	if err := lang.AddTranslationsFS(translations, "translations"); err != nil {
 		return fmt.Errorf("translations: %w", err)
 	}
+	preview.TextOff, preview.TextNotLive, graph.TextNoData = T("Preview off"), T("Not live"), T("no data yet")
 	return nil
 }
 

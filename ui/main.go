@@ -34,6 +34,8 @@ func Main(args []string, stderr io.Writer) int {
 	goLive := fs.Bool("go-live", false, "go live as soon as the window opens")
 	langTag := fs.String("lang", "", "language for this run: en or zh-CN (default: the settings', else the system's)")
 	addr := fs.String("server-addr", "", "address of the built-in server (default 127.0.0.1:8080)")
+	previewFlag := fs.String("preview", "", "on or off for this run (default: the settings')")
+	statsPath := fs.String("ui-stats", "", "write the window's own figures (preview rate and lag, widget places) to this JSON file every second")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -61,7 +63,18 @@ func Main(args []string, stderr io.Writer) int {
 	if err := loadLanguage(tag); err != nil {
 		log.Warn("language", "err", err)
 	}
+	switch *previewFlag {
+	case "":
+	case "on", "off":
+		ctrl.mu.Lock()
+		ctrl.set.Preview = *previewFlag == "on"
+		ctrl.mu.Unlock()
+	default:
+		fmt.Fprintf(stderr, "onair: --preview %q: want on or off\n", *previewFlag)
+		return 2
+	}
 	w := NewWindow(a, ctrl)
+	w.statsPath = *statsPath
 	w.Show()
 	if *goLive {
 		w.toggleLive()

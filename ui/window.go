@@ -38,6 +38,9 @@ type Window struct {
 	settings *settingsPanel
 	tabs     *container.AppTabs
 
+	// statsPath, if set, receives UIStats every second (--ui-stats).
+	statsPath string
+
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -111,13 +114,20 @@ func (w *Window) start() {
 		defer w.wg.Done()
 		t := time.NewTicker(500 * time.Millisecond)
 		defer t.Stop()
-		for {
+		for n := 0; ; n++ {
 			select {
 			case <-w.stop:
 				return
 			case <-t.C:
 				v, s := w.ctrl.Snapshot(), w.ctrl.Series()
-				uiDo(func() { w.show(v, s) })
+				uiDo(func() {
+					w.show(v, s)
+					if w.statsPath != "" && n%2 == 1 {
+						if err := writeUIStats(w.statsPath, w.uiStats()); err != nil {
+							w.ctrl.log.Warn("ui stats", "err", err)
+						}
+					}
+				})
 			}
 		}
 	}()

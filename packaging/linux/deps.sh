@@ -16,13 +16,18 @@ OPENCV=(libopencv-dev opencv-data)
 # Fyne (GLFW) and the X11 screen capture (XShm) need GL and the X11 headers.
 FYNE=(libgl1-mesa-dev libx11-dev libxext-dev libxcursor-dev libxrandr-dev libxinerama-dev
   libxi-dev libxxf86vm-dev)
+# The window's Chinese needs a CJK font (Fyne falls back to it through
+# fontconfig); stream keys go to the Secret Service over D-Bus.
+GUI=(fonts-noto-cjk fontconfig dbus)
 # Real peers and tools the tests and benchmarks start on loopback (python3-gi
-# with gst-rtsp-server runs testdata/rtsp-server.py, a real RTSP server).
-TEST=(ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver xvfb imagemagick
+# with gst-rtsp-server runs testdata/rtsp-server.py, a real RTSP server;
+# gnome-keyring is the Secret Service the keyring test starts; xdotool
+# clicks the real window under Xvfb).
+TEST=(ffmpeg nginx libnginx-mod-rtmp chromium chromium-driver xvfb imagemagick xdotool
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
-  fonts-noto-cjk time)
+  gnome-keyring time)
 
-want=("${BUILD[@]}" "${FFMPEG_DEV[@]}" "${GST_DEV[@]}" "${OPENCV[@]}" "${FYNE[@]}" "${TEST[@]}")
+want=("${BUILD[@]}" "${FFMPEG_DEV[@]}" "${GST_DEV[@]}" "${OPENCV[@]}" "${FYNE[@]}" "${GUI[@]}" "${TEST[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -67,6 +67,9 @@ type Chart struct {
 var _ desktop.Hoverable = (*Chart)(nil)
 
 // New returns an empty chart; unit is appended to every value shown.
+// TextNoData is what an empty chart says; the window sets it in its language.
+var TextNoData = "no data yet"
+
 func New(title, unit string) *Chart {
 	c := &Chart{title: title, unit: unit, window: DefaultWindow}
 	c.ExtendBaseWidget(c)

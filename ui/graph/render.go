@@ -51,7 +51,7 @@ func newRenderer(c *Chart) *renderer {
 	r.yMax.Alignment, r.yMin.Alignment = fyne.TextAlignTrailing, fyne.TextAlignTrailing
 	r.xEnd.Alignment = fyne.TextAlignTrailing
 	r.empty = newText()
-	r.empty.Text, r.empty.Alignment = "no data yet", fyne.TextAlignCenter
+	r.empty.Text, r.empty.Alignment = TextNoData, fyne.TextAlignCenter
 	r.axisX, r.axisY, r.zero, r.cursor = newLine(), newLine(), newLine(), newLine()
 	r.tipBg = canvas.NewRectangle(color.Transparent)
 	r.tipBg.StrokeWidth, r.tipBg.CornerRadius = 1, 3

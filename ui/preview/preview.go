@@ -24,7 +24,7 @@ import (
 type Source func() *media.VideoFrame
 
 // Placeholder texts, shown instead of a picture.
-const (
+var (
 	TextOff     = "Preview off"
 	TextNotLive = "Not live"
 )

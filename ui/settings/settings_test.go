@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+
+	// Settles a neutral locale (LANG=C.UTF-8) before Fyne logs about it.
+	_ "github.com/onair-dev/onair/ui/locale"
 )
 
 func TestDefaults(t *testing.T) {
