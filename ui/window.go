@@ -188,6 +188,9 @@ func (w *Window) show(v View, s Series) {
 	case v.Err != nil:
 		w.status.SetText(T("Error") + ": " + oneLine(v.Err.Error()))
 		w.status.Importance = widget.DangerImportance
+	case v.Live && v.Notice != "":
+		w.status.SetText(T("Live") + " " + clock(v.Since) + " · " + v.Notice)
+		w.status.Importance = widget.WarningImportance
 	case v.Live:
 		w.status.SetText(T("Live") + " " + clock(v.Since))
 		w.status.Importance = widget.MediumImportance

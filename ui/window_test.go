@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -351,4 +352,61 @@ func filterNames(specs []string) []string {
 		out[i], _, _ = strings.Cut(s, ":")
 	}
 	return out
+}
+
+// A GPU encoder that cannot open here falls back to libx264, and the
+// status bar says so.
+func TestUnusableEncoderFallsBackAndSaysSo(t *testing.T) {
+	w, ctrl := newTestWindow(t)
+	rec := filepath.Join(t.TempDir(), "gpu.mkv")
+	ctrl.Update(func(s *settings.Settings) {
+		s.Encoder = "h264_nvenc"
+		s.Outputs = []settings.Output{{ID: "rec", Kind: OutputRecord, Path: rec, Enabled: true}}
+	})
+	ui(func() { test.Tap(w.goLive) })
+	eventually(t, 20*time.Second, "live on libx264 with the fallback in the status bar", func() bool {
+		s := ctrl.Session()
+		if s == nil {
+			return false
+		}
+		st := s.Stats()
+		return st.Encoded > 5 && len(st.Encoders) == 1 && st.Encoders[0].Video == "libx264" &&
+			strings.Contains(w.status.Text, "h264_nvenc is not usable here") && strings.Contains(w.status.Text, "libx264 instead")
+	})
+}
+
+// The hotkeys: Ctrl+1 switches the first filter, Ctrl+P the preview,
+// Ctrl+L goes live and stops.
+func TestHotkeys(t *testing.T) {
+	w, ctrl := newTestWindow(t)
+	ctrl.Update(func(s *settings.Settings) {
+		s.Outputs = []settings.Output{{ID: "rec", Kind: OutputRecord, Path: filepath.Join(t.TempDir(), "k.mkv"), Enabled: true}}
+	})
+	press := func(k fyne.KeyName) {
+		ui(func() {
+			w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault})
+		})
+	}
+	var first string
+	ui(func() { first = w.filters.items[0].info.Name })
+	press(fyne.Key1)
+	if got := ctrl.Settings().Filters; len(got) != 1 || !strings.HasPrefix(got[0], first) {
+		t.Errorf("Ctrl+1: chain %v, want [%s]", got, first)
+	}
+	press(fyne.Key1)
+	if got := ctrl.Settings().Filters; len(got) != 0 {
+		t.Errorf("Ctrl+1 twice: chain %v, want none", got)
+	}
+	on := ctrl.Settings().Preview
+	press(fyne.KeyP)
+	if ctrl.Settings().Preview == on {
+		t.Error("Ctrl+P did not switch the preview")
+	}
+	press(fyne.KeyL)
+	eventually(t, 20*time.Second, "Ctrl+L went live", ctrl.Live)
+	press(fyne.KeyL)
+	eventually(t, 15*time.Second, "Ctrl+L stopped", func() bool { return !ctrl.Live() })
+	if !strings.Contains(hotkeyHelp(), "Ctrl+L") || !strings.Contains(hotkeyHelp(), "Ctrl+9") {
+		t.Errorf("help lists:\n%s", hotkeyHelp())
+	}
 }
