@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -183,6 +184,25 @@ func TestWindowDrivesTheSession(t *testing.T) {
 		return strings.HasPrefix(w.outputs.rows["local"].viewer.Text, "http://"+ctrl.ServerAddr)
 	})
 	eventually(t, 5*time.Second, "the preview shows frames", func() bool { return w.preview.Stats().Frames > 3 })
+
+	// The graphs' series export while live.
+	export := filepath.Join(t.TempDir(), "g.json")
+	if err := ctrl.ExportSeries(export); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		AVSync  []map[string]any            `json:"avsync"`
+		Outputs map[string][]map[string]any `json:"outputs"`
+	}
+	if raw, err := os.ReadFile(export); err != nil || json.Unmarshal(raw, &doc) != nil || len(doc.AVSync) == 0 || len(doc.Outputs) != 1 {
+		t.Errorf("exported graphs: %v, %d sync samples, outputs %v", err, len(doc.AVSync), len(doc.Outputs))
+	}
+	if err := ctrl.ExportSeries(filepath.Join(filepath.Dir(export), "g.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if csvs, _ := filepath.Glob(filepath.Join(filepath.Dir(export), "g-*.csv")); len(csvs) != 2 {
+		t.Errorf("csv export wrote %v, want the sync series and the WebRTC output's", csvs)
+	}
 
 	// Encoder settings are fixed while live.
 	var editable bool
