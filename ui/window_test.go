@@ -211,7 +211,7 @@ func TestWindowDrivesTheSession(t *testing.T) {
 		t.Error("bitrate editable while live")
 	}
 	ui(func() { test.Tap(w.goLive) })
-	eventually(t, 15*time.Second, "stopped", func() bool { return !ctrl.Live() && w.goLive.Text == T("Go Live") })
+	eventually(t, 15*time.Second, "stopped", func() bool { return !ctrl.Live() && w.goLive.Text == T("Go Live") && !w.goLive.Disabled() })
 	if st, err := os.Stat(rec); err != nil || st.Size() < 10_000 {
 		t.Errorf("recording %s: %v", rec, err)
 	}
@@ -253,7 +253,7 @@ func TestWindowShowsMistakesAndRecovers(t *testing.T) {
 
 	// A wrong bitrate is caught before anything opens.
 	ui(func() { test.Tap(w.goLive) })
-	eventually(t, 15*time.Second, "stopped", func() bool { return !ctrl.Live() && !w.encoder.bitrate.Disabled() })
+	eventually(t, 15*time.Second, "stopped", func() bool { return !ctrl.Live() && !w.encoder.bitrate.Disabled() && !w.goLive.Disabled() })
 	ui(func() {
 		test.Type(selectAll(w.encoder.bitrate), "fast")
 		test.Tap(w.goLive)
