@@ -30,7 +30,10 @@ type Controller struct {
 	// wraps it in fyne.Do.
 	OnChange func()
 
+	secretMu sync.Mutex     // one keyring write at a time
+	writes   sync.WaitGroup // keyring writes in flight; Close waits
 	mu       sync.Mutex
+	typed    map[string]string // secrets set this session, by output ID
 	set      settings.Settings
 	server   *pipeline.LocalServer
 	live     *pipeline.Prepared
@@ -98,14 +101,30 @@ func (c *Controller) changed() {
 }
 
 // SetSecret keeps an output's stream key or token in the keyring (or, with
-// no keyring, for this session only).
+// no keyring, for this session only). The keyring is written in the
+// background, latest value wins, so typing never waits on D-Bus.
 func (c *Controller) SetSecret(outputID, secret string) error {
 	if c.secrets == nil {
 		return errors.New("no secret store")
 	}
-	if err := settings.SaveOutputSecret(c.secrets, outputID, secret); err != nil {
-		return err
+	c.mu.Lock()
+	if c.typed == nil {
+		c.typed = map[string]string{}
 	}
+	c.typed[outputID] = secret
+	c.mu.Unlock()
+	c.writes.Add(1)
+	go func() {
+		defer c.writes.Done()
+		c.secretMu.Lock()
+		defer c.secretMu.Unlock()
+		c.mu.Lock()
+		latest := c.typed[outputID]
+		c.mu.Unlock()
+		if err := settings.SaveOutputSecret(c.secrets, outputID, latest); err != nil {
+			c.setError(outputID, err)
+		}
+	}()
 	c.Update(func(s *settings.Settings) {
 		for i := range s.Outputs {
 			if s.Outputs[i].ID == outputID {
@@ -120,6 +139,12 @@ func (c *Controller) SetSecret(outputID, secret string) error {
 func (c *Controller) Secret(outputID string) string {
 	if c.secrets == nil {
 		return ""
+	}
+	c.mu.Lock()
+	v, ok := c.typed[outputID]
+	c.mu.Unlock()
+	if ok {
+		return v
 	}
 	v, err := settings.OutputSecret(c.secrets, outputID)
 	if err != nil {
@@ -466,9 +491,11 @@ func (c *Controller) Session() *pipeline.Session {
 	return c.live.Session
 }
 
-// Close stops everything, the built-in server too.
+// Close stops everything, the built-in server too, and lets the keyring
+// writes finish.
 func (c *Controller) Close() {
 	c.Stop()
+	c.writes.Wait()
 	c.mu.Lock()
 	srv := c.server
 	c.server = nil

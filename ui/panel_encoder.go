@@ -114,9 +114,15 @@ func (p *encoderPanel) loadCatalog() {
 		if name, why := pipeline.PickEncoder(v); name != "" {
 			fmt.Fprintf(&b, "auto → %s (%s)", name, why)
 		}
-		sel := p.encoder.Selected
+		// Show the saved choice without writing it back: a remembered GPU
+		// encoder that is not usable now stays chosen, and going live
+		// falls back to libx264 and says so.
+		cb := p.encoder.OnChanged
+		p.encoder.OnChanged = nil
 		p.encoder.SetOptions(opts)
-		p.encoder.SetSelected(sel)
+		p.encoder.Selected = p.w.ctrl.Settings().Encoder
+		p.encoder.Refresh()
+		p.encoder.OnChanged = cb
 		p.catalog.SetText(strings.TrimSpace(b.String()))
 	})
 }

@@ -244,6 +244,7 @@ type previewStats struct {
 }
 
 type uiStats struct {
+	At       time.Time    `json:"at"`
 	Live     bool         `json:"live"`
 	Captured uint64       `json:"captured"`
 	Encoded  uint64       `json:"encoded"`
@@ -262,11 +263,13 @@ type result struct {
 	captured uint64 // session totals, start to end
 	encoded  uint64
 	dropped  uint64
-	// GUI only: figures over the window.
-	winDropped, winEncoded int64
-	lag, fps               []float64
-	maxLag                 uint64
-	stop                   string
+	// GUI only: figures over the window (from the 1 Hz stats file, so
+	// the rate uses its own timestamps).
+	winDropped int64
+	encodeFPS  float64
+	lag, fps   []float64
+	maxLag     uint64
+	stop       string
 }
 
 func (r *result) pct() float64 { return 100 * r.cpu / r.wall }
@@ -376,7 +379,7 @@ func oneRun(k kind, i int, xvfb *proc, disp string) (*result, error) {
 	}
 	time.Sleep(*warmup)
 
-	r := &result{kind: k, run: i, winDropped: -1, winEncoded: -1}
+	r := &result{kind: k, run: i, winDropped: -1}
 	s0, _ := readStats(statsPath)
 	x0, _ := cpuSeconds(xvfb.pid())
 	c0, err := cpuSeconds(p.pid())
@@ -427,7 +430,9 @@ func oneRun(k kind, i int, xvfb *proc, disp string) (*result, error) {
 		}
 		r.captured, r.encoded, r.dropped = last.Captured, last.Encoded, last.Dropped
 		r.winDropped = int64(last.Dropped) - int64(s0.Dropped)
-		r.winEncoded = int64(last.Encoded) - int64(s0.Encoded)
+		if dt := last.At.Sub(s0.At).Seconds(); dt > 0 {
+			r.encodeFPS = float64(last.Encoded-s0.Encoded) / dt
+		}
 		r.maxLag = last.Preview.MaxLagFrames
 	}
 	r.stop = p.stop(10 * time.Second)
@@ -561,14 +566,14 @@ func report(all []*result, by map[kind][]*result, disp string) {
 	fmt.Printf("## onair gui vs headless publish: 720p30 test pattern, x264 → built-in WHIP server, %v window %v after going live, %d runs each, interleaved\n\n",
 		*window, *warmup, n)
 	fmt.Printf("%d CPUs (%s), Xvfb %s 1440x900x24, LIBGL_ALWAYS_SOFTWARE=1; window 1280×820 as the app opens it\n\n", runtime.NumCPU(), cpuModel(), disp)
-	fmt.Println("| run | process | CPU s | % of a core | Xvfb CPU s | peak RSS MiB | dropped total (in window) | encoded in window | preview lag p50 / max (MaxLagFrames) | preview FPS p50 / min | stopped by |")
+	fmt.Println("| run | process | CPU s | % of a core | Xvfb CPU s | peak RSS MiB | dropped total (in window) | encoded fps in window | preview lag p50 / max (MaxLagFrames) | preview FPS p50 / min | stopped by |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range all {
 		drop := fmt.Sprint(r.dropped)
 		enc := "—"
 		if r.winDropped >= 0 {
 			drop += fmt.Sprintf(" (%d)", r.winDropped)
-			enc = fmt.Sprint(r.winEncoded)
+			enc = fmt.Sprintf("%.1f", r.encodeFPS)
 		}
 		lag, fps := "—", "—"
 		if r.kind == guiOn && len(r.lag) > 0 {
