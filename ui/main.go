@@ -7,9 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"runtime"
 	"strings"
+	"syscall"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
 	"github.com/onair-dev/onair/ui/settings"
@@ -79,6 +82,17 @@ func Main(args []string, stderr io.Writer) int {
 	if *goLive {
 		w.toggleLive()
 	}
+	// Ctrl-C or SIGTERM quits like the window's close button: the window
+	// stops touching widgets first, then Fyne's loop ends.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	go func() {
+		if _, ok := <-sig; ok {
+			fyne.Do(func() { w.closing.Store(true); a.Quit() })
+		}
+	}()
+	a.Lifecycle().SetOnStopped(func() { w.closing.Store(true) })
 	a.Run()
 	w.Close()
 	return 0

@@ -95,7 +95,7 @@ func newEncoderPanel(w *Window) *encoderPanel {
 func (p *encoderPanel) loadCatalog() {
 	v := pipeline.DefaultVideo()
 	list := pipeline.Encoders(v)
-	uiDo(func() {
+	p.w.do(func() {
 		p.entries = list
 		opts := []string{"auto"}
 		var b strings.Builder

@@ -40,12 +40,15 @@ func newGraphPanel(w *Window) *graphPanel {
 	}
 	g.sync.SetBands(
 		graph.Band{Lo: ms(avsync.BT1359Late), Hi: ms(avsync.BT1359Early),
-			Color: color.NRGBA{R: 0xf5, G: 0x9e, B: 0x0b, A: 0x22}, Label: "BT.1359"},
+			Color: color.NRGBA{R: 0xf5, G: 0x9e, B: 0x0b, A: 0x22}}, // unlabelled: its edges sit next to R37's
 		graph.Band{Lo: ms(avsync.R37Late), Hi: ms(avsync.R37Early),
-			Color: color.NRGBA{R: 0x10, G: 0xb9, B: 0x81, A: 0x33}, Label: "EBU R37"},
+			Color: color.NRGBA{R: 0x10, G: 0xb9, B: 0x81, A: 0x33}, Label: "EBU R37 (BT.1359 outside)"},
 	)
 	g.loss.SetThresholds(graph.Threshold{V: netstats.AlarmLoss * 100, Color: color.NRGBA{R: 0xe1, G: 0x1d, B: 0x48, A: 0xff}, Label: T("alarm 8 %")})
-	g.content = container.NewGridWithColumns(3, g.sync, g.loss, g.rate, g.rtt, g.requests)
+	// The two graphs with several lines get the wider cells of the second row.
+	g.content = container.NewVBox(
+		container.NewGridWithColumns(3, g.sync, g.loss, g.rtt),
+		container.NewGridWithColumns(2, g.rate, g.requests))
 	return g
 }
 

@@ -126,9 +126,9 @@ func (p *qaPanel) start() {
 			p.mu.Lock()
 			p.found = append(p.found, e)
 			p.mu.Unlock()
-			uiDo(p.redraw)
+			p.w.do(p.redraw)
 		})
-		uiDo(func() { p.finish(res, name, err) })
+		p.w.do(func() { p.finish(res, name, err) })
 	}()
 }
 

@@ -167,7 +167,7 @@ func setEnabled(d disabler, on bool) {
 func (p *sourcePanel) refreshDevices() {
 	go func() {
 		list, err := pipeline.Devices()
-		uiDo(func() {
+		p.w.do(func() {
 			p.devices = list
 			set := p.w.ctrl.Settings()
 			var vids []string
@@ -212,7 +212,7 @@ func (p *sourcePanel) runProbe() {
 	p.probe.Disable()
 	go func() {
 		r, err := pipeline.Probe(context.Background(), in, pipeline.DefaultProbeTimeout)
-		uiDo(func() {
+		p.w.do(func() {
 			p.probe.Enable()
 			if err != nil {
 				p.summary.SetText("")

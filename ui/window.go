@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -41,6 +42,7 @@ type Window struct {
 	// statsPath, if set, receives UIStats every second (--ui-stats).
 	statsPath string
 
+	closing  atomic.Bool // set on the Fyne goroutine before its loop ends
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -50,7 +52,8 @@ type Window struct {
 func NewWindow(a fyne.App, ctrl *Controller) *Window {
 	w := &Window{app: a, ctrl: ctrl, win: a.NewWindow("onair"), stop: make(chan struct{})}
 	w.build()
-	ctrl.OnChange = func() { uiDo(w.refresh) }
+	ctrl.OnChange = func() { w.do(w.refresh) }
+	w.win.SetCloseIntercept(func() { w.closing.Store(true); w.win.Close() })
 	w.win.SetOnClosed(w.Close)
 	w.win.Resize(fyne.NewSize(1280, 820))
 	return w
@@ -58,7 +61,7 @@ func NewWindow(a fyne.App, ctrl *Controller) *Window {
 
 func (w *Window) build() {
 	w.preview = preview.New()
-	w.preview.SetDo(uiDo)
+	w.preview.SetDo(w.do)
 	w.preview.SetSource(w.ctrl.LatestFrame)
 	w.preview.SetEnabled(w.ctrl.Settings().Preview)
 
@@ -120,7 +123,7 @@ func (w *Window) start() {
 				return
 			case <-t.C:
 				v, s := w.ctrl.Snapshot(), w.ctrl.Series()
-				uiDo(func() {
+				w.do(func() {
 					w.show(v, s)
 					if w.statsPath != "" && n%2 == 1 {
 						if err := writeUIStats(w.statsPath, w.uiStats()); err != nil {
@@ -142,6 +145,7 @@ func (w *Window) previewRate() int {
 
 // Close stops the ticks, the go-live and the built-in server.
 func (w *Window) Close() {
+	w.closing.Store(true)
 	w.stopOnce.Do(func() {
 		close(w.stop)
 		w.wg.Wait()
@@ -155,7 +159,7 @@ func (w *Window) toggleLive() {
 	w.goLive.Disable() // one click, one go-live: re-enabled by refresh
 	go func() {
 		err := w.ctrl.Toggle()
-		uiDo(func() {
+		w.do(func() {
 			w.goLive.Enable()
 			if err != nil {
 				w.refresh()

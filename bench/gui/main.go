@@ -180,6 +180,25 @@ func cpuSeconds(pid int) (float64, error) {
 	return (ut + st) / clkTck, nil
 }
 
+// busySeconds is the whole machine's non-idle CPU time, from /proc/stat.
+func busySeconds() float64 {
+	raw, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(raw), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var busy float64
+	for i := 1; i < len(f) && i <= 8; i++ {
+		if i == 4 || i == 5 { // idle, iowait
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[i], 64)
+		busy += v
+	}
+	return busy / clkTck
+}
+
 // statusKiB reads a "Key:  N kB" line of /proc/PID/status.
 func statusKiB(pid int, key string) int64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
@@ -259,6 +278,7 @@ type result struct {
 	cpu      float64 // onair CPU seconds in the window
 	wall     float64 // window length, s
 	xcpu     float64 // Xvfb CPU seconds in the window
+	other    float64 // CPU seconds everything else on the machine used in the window
 	hwmKiB   int64
 	captured uint64 // session totals, start to end
 	encoded  uint64
@@ -382,6 +402,7 @@ func oneRun(k kind, i int, xvfb *proc, disp string) (*result, error) {
 	r := &result{kind: k, run: i, winDropped: -1}
 	s0, _ := readStats(statsPath)
 	x0, _ := cpuSeconds(xvfb.pid())
+	b0 := busySeconds()
 	c0, err := cpuSeconds(p.pid())
 	if err != nil {
 		return fail("%v", err)
@@ -421,8 +442,10 @@ func oneRun(k kind, i int, xvfb *proc, disp string) (*result, error) {
 		return fail("%v", err)
 	}
 	x1, _ := cpuSeconds(xvfb.pid())
+	b1 := busySeconds()
 	r.wall = time.Since(t0).Seconds()
 	r.cpu, r.xcpu = c1-c0, x1-x0
+	r.other = math.Max(0, (b1-b0)-r.cpu-r.xcpu)
 	r.hwmKiB = statusKiB(p.pid(), "VmHWM")
 	if k != headless {
 		if s, ok := readStats(statsPath); ok {
@@ -566,8 +589,8 @@ func report(all []*result, by map[kind][]*result, disp string) {
 	fmt.Printf("## onair gui vs headless publish: 720p30 test pattern, x264 → built-in WHIP server, %v window %v after going live, %d runs each, interleaved\n\n",
 		*window, *warmup, n)
 	fmt.Printf("%d CPUs (%s), Xvfb %s 1440x900x24, LIBGL_ALWAYS_SOFTWARE=1; window 1280×820 as the app opens it\n\n", runtime.NumCPU(), cpuModel(), disp)
-	fmt.Println("| run | process | CPU s | % of a core | Xvfb CPU s | peak RSS MiB | dropped total (in window) | encoded fps in window | preview lag p50 / max (MaxLagFrames) | preview FPS p50 / min | stopped by |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| run | process | CPU s | % of a core | Xvfb CPU s | other load, % of a core | peak RSS MiB | dropped total (in window) | encoded fps in window | preview lag p50 / max (MaxLagFrames) | preview FPS p50 / min | stopped by |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range all {
 		drop := fmt.Sprint(r.dropped)
 		enc := "—"
@@ -582,10 +605,11 @@ func report(all []*result, by map[kind][]*result, disp string) {
 			lag = fmt.Sprintf("%.0f / %.0f (%d)", median(r.lag), hi, r.maxLag)
 			fps = fmt.Sprintf("%.0f / %.0f", median(r.fps), lo)
 		}
-		fmt.Printf("| %d | %s | %.2f | %.1f | %.2f | %.1f | %s | %s | %s | %s | %s |\n", r.run, kindName[r.kind],
-			r.cpu, r.pct(), r.xcpu, float64(r.hwmKiB)/1024, drop, enc, lag, fps, r.stop)
+		fmt.Printf("| %d | %s | %.2f | %.1f | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s |\n", r.run, kindName[r.kind],
+			r.cpu, r.pct(), r.xcpu, 100*r.other/r.wall, float64(r.hwmKiB)/1024, drop, enc, lag, fps, r.stop)
 	}
 	fmt.Println()
+	fmt.Printf("Other load is what the rest of the machine used during the window (of %d cores): high values mean a noisy run.\n\n", runtime.NumCPU())
 
 	ratios := func(k kind, withX bool) []float64 {
 		var v []float64
