@@ -38,7 +38,9 @@ run-headless: build
 	@mkdir -p $(dir $(RECORD))
 	./$(BIN) publish --out local --out record:$(RECORD) $(if $(RTMP),--out "$(RTMP)") $(ARGS)
 
-test: deps lint
+# build first: the window's acceptance tests (ui/e2e) run the real binary,
+# and a warm plain build leaves them only a link to do.
+test: deps lint build
 	$(GO) test $(TESTFLAGS) -run '^$$' ./... >/dev/null
 	$(GO) test $(TESTFLAGS) -p 1 ./...
 
