@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -28,7 +29,11 @@ type encoderPanel struct {
 	errText  *widget.Label
 	entries  []pipeline.EncoderEntry
 	controls []disabler
+	loading  sync.Once
 }
+
+// load starts the catalog probe once, in the background.
+func (p *encoderPanel) load() { p.loading.Do(func() { go p.loadCatalog() }) }
 
 var (
 	presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium"}
@@ -86,7 +91,6 @@ func newEncoderPanel(w *Window) *encoderPanel {
 		widget.NewLabelWithStyle(T("Encoders on this machine"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		p.catalog,
 	)
-	go p.loadCatalog()
 	return p
 }
 

@@ -317,9 +317,9 @@ func (p *filterPanel) show(v View) {
 	}
 	for _, it := range p.items {
 		if c, ok := costs[it.info.Name]; ok && it.on && c.Samples > 0 {
-			it.cost.SetText(fmt.Sprintf("%.1f ms", float64(c.P50.Microseconds())/1000))
+			setLabel(it.cost, fmt.Sprintf("%.1f ms", float64(c.P50.Microseconds())/1000))
 		} else {
-			it.cost.SetText("")
+			setLabel(it.cost, "")
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +20,7 @@ import (
 // target vs actual, RTT, and NACK/PLI counts.
 type graphPanel struct {
 	content          fyne.CanvasObject
+	drawn            map[*graph.Chart]string // what each chart last got
 	sync, loss, rate *graph.Chart
 	rtt, requests    *graph.Chart
 }
@@ -32,6 +35,7 @@ var palette = []color.Color{
 
 func newGraphPanel(w *Window) *graphPanel {
 	g := &graphPanel{
+		drawn:    map[*graph.Chart]string{},
 		sync:     graph.New(T("A/V offset"), "ms"),
 		loss:     graph.New(T("Packet loss"), "%"),
 		rate:     graph.New(T("Bitrate"), "kbit/s"),
@@ -83,11 +87,28 @@ func lines(m map[string][]Sample, scale float64, first ...string) []graph.Line {
 	return out
 }
 
+// set gives c its lines unless they are what it already draws: a redraw
+// repaints the whole window.
+func (g *graphPanel) set(c *graph.Chart, lines ...graph.Line) {
+	var b strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&b, "%s/%d", l.Name, len(l.Points))
+		if n := len(l.Points); n > 0 {
+			fmt.Fprintf(&b, "/%d/%g", l.Points[n-1].T, l.Points[n-1].V)
+		}
+		b.WriteByte(';')
+	}
+	if sig := b.String(); g.drawn[c] != sig {
+		g.drawn[c] = sig
+		c.SetLines(lines...)
+	}
+}
+
 func (g *graphPanel) show(s Series) {
-	g.sync.SetLines(graph.Line{Name: T("A/V offset"), Color: palette[0], Points: points(s.Sync, 1)})
-	g.loss.SetLines(lines(s.Loss, 1)...)
-	g.rate.SetLines(lines(s.Bitrate, 1e-3, "target")...)
-	g.rtt.SetLines(lines(s.RTT, 1)...)
+	g.set(g.sync, graph.Line{Name: T("A/V offset"), Color: palette[0], Points: points(s.Sync, 1)})
+	g.set(g.loss, lines(s.Loss, 1)...)
+	g.set(g.rate, lines(s.Bitrate, 1e-3, "target")...)
+	g.set(g.rtt, lines(s.RTT, 1)...)
 	req := map[string][]Sample{}
 	for n, v := range s.NACK {
 		req["NACK "+n] = v
@@ -95,5 +116,5 @@ func (g *graphPanel) show(s Series) {
 	for n, v := range s.PLI {
 		req["PLI "+n] = v
 	}
-	g.requests.SetLines(lines(req, 1)...)
+	g.set(g.requests, lines(req, 1)...)
 }

@@ -224,8 +224,10 @@ func (p *outputPanel) show(v View) {
 			continue
 		}
 		ov := v.Outputs[o.ID]
-		r.light.FillColor = stateColor(ov.State, ov.Err)
-		r.light.Refresh()
+		if c := stateColor(ov.State, ov.Err); c != r.light.FillColor {
+			r.light.FillColor = c
+			r.light.Refresh()
+		}
 		text := ""
 		if ov.State != "" {
 			text = T(ov.State)
@@ -236,10 +238,10 @@ func (p *outputPanel) show(v View) {
 				text += fmt.Sprintf(" · %s %d", T("dropped"), ov.Dropped)
 			}
 		}
-		r.state.SetText(text)
+		setLabel(r.state, text)
 		showError(r.errText, ov.Err)
 		if r.viewer != nil && v.ViewerURL != "" {
-			r.viewer.SetText(v.ViewerURL)
+			setLabel(r.viewer, v.ViewerURL)
 		}
 		for _, d := range r.edits {
 			setEnabled(d, !v.Live)
@@ -249,9 +251,9 @@ func (p *outputPanel) show(v View) {
 		}
 	}
 	if len(live) == 0 {
-		p.summary.SetText(T("No output switched on"))
+		setLabel(p.summary, T("No output switched on"))
 	} else {
-		p.summary.SetText(T("To") + ": " + strings.Join(live, ", "))
+		setLabel(p.summary, T("To")+": "+strings.Join(live, ", "))
 	}
 }
 

@@ -47,7 +47,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 	langSel.SetSelected(current)
 	p.preview = widget.NewCheck(T("Show the preview (off saves CPU while live)"), func(on bool) {
 		w.ctrl.Update(func(s *settings.Settings) { s.Preview = on })
-		w.preview.SetEnabled(on)
+		w.syncPreview()
 	})
 	p.preview.SetChecked(set.Preview)
 	p.keyring = widget.NewLabel("")

@@ -132,11 +132,15 @@ func errorLabel() *widget.Label {
 
 func showError(l *widget.Label, err error) {
 	if err == nil {
-		l.Hide()
+		if l.Visible() {
+			l.Hide()
+		}
 		return
 	}
-	l.SetText(oneLine(err.Error()))
-	l.Show()
+	setLabel(l, oneLine(err.Error()))
+	if !l.Visible() {
+		l.Show()
+	}
 }
 
 // enable greys out what the chosen kind does not use.

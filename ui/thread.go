@@ -1,6 +1,9 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+)
 
 // uiDo hands fn to the Fyne goroutine, where every widget lives. It is a
 // variable because Fyne's test driver runs fyne.Do inline on the caller's
@@ -19,4 +22,12 @@ func (w *Window) do(fn func()) {
 			fn()
 		}
 	})
+}
+
+// setLabel changes a label only when its text differs (a refresh repaints
+// the window).
+func setLabel(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+	}
 }

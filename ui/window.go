@@ -42,10 +42,12 @@ type Window struct {
 	// statsPath, if set, receives UIStats every second (--ui-stats).
 	statsPath string
 
-	closing  atomic.Bool // set on the Fyne goroutine before its loop ends
-	stop     chan struct{}
-	stopOnce sync.Once
-	wg       sync.WaitGroup
+	closing atomic.Bool // set on the Fyne goroutine before its loop ends
+
+	shownOnce, shownLive bool // what show last drew of the live state
+	stop                 chan struct{}
+	stopOnce             sync.Once
+	wg                   sync.WaitGroup
 }
 
 // NewWindow builds the window around ctrl; Show it, or drive it in tests.
@@ -90,6 +92,13 @@ func (w *Window) build() {
 		container.NewTabItem(T("Encoder"), container.NewVScroll(w.encoder.content)),
 		container.NewTabItem(T("Outputs"), container.NewVScroll(w.outputs.content)),
 	)
+	// The catalog opens every encoder (hundreds of MiB for AV1 and VP9 at
+	// 720p): only when someone looks at it, never in the way of a go-live.
+	side.OnSelected = func(ti *container.TabItem) {
+		if ti.Text == T("Encoder") {
+			w.encoder.load()
+		}
+	}
 	studio := container.NewHSplit(left, side)
 	studio.Offset = 0.62
 	w.tabs = container.NewAppTabs(
@@ -97,10 +106,17 @@ func (w *Window) build() {
 		container.NewTabItem(T("A/V sync QA"), w.qa.content),
 		container.NewTabItem(T("Settings"), container.NewVScroll(w.settings.content)),
 	)
+	// A preview nobody sees still repaints the window 30 times a second.
+	w.tabs.OnSelected = func(*container.TabItem) { w.syncPreview() }
 	w.win.SetContent(container.NewBorder(nil, container.NewPadded(statusBar), nil, nil, w.tabs))
 	w.win.SetMainMenu(w.menu())
 	w.addShortcuts()
 	w.refresh()
+}
+
+// syncPreview runs the preview when it is switched on and on screen.
+func (w *Window) syncPreview() {
+	w.preview.SetEnabled(w.ctrl.Settings().Preview && (w.tabs == nil || w.tabs.SelectedIndex() == 0))
 }
 
 // Show opens the window and starts its refresh ticks.
@@ -115,9 +131,9 @@ func (w *Window) start() {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		t := time.NewTicker(500 * time.Millisecond)
+		t := time.NewTicker(time.Second) // the graphs' data is 1 Hz
 		defer t.Stop()
-		for n := 0; ; n++ {
+		for {
 			select {
 			case <-w.stop:
 				return
@@ -125,7 +141,7 @@ func (w *Window) start() {
 				v, s := w.ctrl.Snapshot(), w.ctrl.Series()
 				w.do(func() {
 					w.show(v, s)
-					if w.statsPath != "" && n%2 == 1 {
+					if w.statsPath != "" {
 						if err := writeUIStats(w.statsPath, w.uiStats()); err != nil {
 							w.ctrl.log.Warn("ui stats", "err", err)
 						}
@@ -175,40 +191,43 @@ func (w *Window) refresh() {
 }
 
 func (w *Window) show(v View, s Series) {
-	if v.Live {
-		w.goLive.SetText(T("Stop"))
-		w.goLive.SetIcon(theme.MediaStopIcon())
-		w.goLive.Importance = widget.DangerImportance
-		w.statusOn.FillColor = color.NRGBA{R: 0xe5, G: 0x2b, B: 0x2b, A: 0xff}
-	} else {
-		w.goLive.SetText(T("Go Live"))
-		w.goLive.SetIcon(theme.MediaPlayIcon())
-		w.goLive.Importance = widget.HighImportance
-		w.statusOn.FillColor = theme.Color(theme.ColorNameDisabled)
+	// Only what changed is touched: under software GL every refresh
+	// repaints the whole window, which costs more than the encoder.
+	if !w.shownOnce || v.Live != w.shownLive {
+		w.shownOnce, w.shownLive = true, v.Live
+		if v.Live {
+			w.goLive.SetText(T("Stop"))
+			w.goLive.SetIcon(theme.MediaStopIcon())
+			w.goLive.Importance = widget.DangerImportance
+			w.statusOn.FillColor = color.NRGBA{R: 0xe5, G: 0x2b, B: 0x2b, A: 0xff}
+		} else {
+			w.goLive.SetText(T("Go Live"))
+			w.goLive.SetIcon(theme.MediaPlayIcon())
+			w.goLive.Importance = widget.HighImportance
+			w.statusOn.FillColor = theme.Color(theme.ColorNameDisabled)
+		}
+		w.goLive.Refresh()
+		w.statusOn.Refresh()
 	}
-	w.goLive.Refresh()
-	w.statusOn.Refresh()
+	text, importance := T("Ready: pick a source and outputs, then Go Live"), widget.MediumImportance
 	switch {
 	case v.Err != nil:
-		w.status.SetText(T("Error") + ": " + oneLine(v.Err.Error()))
-		w.status.Importance = widget.DangerImportance
+		text, importance = T("Error")+": "+oneLine(v.Err.Error()), widget.DangerImportance
 	case v.Live && v.Notice != "":
-		w.status.SetText(T("Live") + " " + clock(v.Since) + " · " + v.Notice)
-		w.status.Importance = widget.WarningImportance
+		text, importance = T("Live")+" "+clock(v.Since)+" · "+v.Notice, widget.WarningImportance
 	case v.Live:
-		w.status.SetText(T("Live") + " " + clock(v.Since))
-		w.status.Importance = widget.MediumImportance
-	default:
-		w.status.SetText(T("Ready: pick a source and outputs, then Go Live"))
-		w.status.Importance = widget.MediumImportance
+		text = T("Live") + " " + clock(v.Since)
 	}
-	w.status.Refresh()
+	if w.status.Text != text || w.status.Importance != importance {
+		w.status.Text, w.status.Importance = text, importance
+		w.status.Refresh()
+	}
+	counters := ""
 	if v.Live {
-		w.counters.SetText(T("frames {{.Captured}} · encoded {{.Encoded}} · dropped {{.Dropped}}",
-			map[string]any{"Captured": v.Captured, "Encoded": v.Encoded, "Dropped": v.Dropped}))
-	} else {
-		w.counters.SetText("")
+		counters = T("frames {{.Captured}} · encoded {{.Encoded}} · dropped {{.Dropped}}",
+			map[string]any{"Captured": v.Captured, "Encoded": v.Encoded, "Dropped": v.Dropped})
 	}
+	setLabel(w.counters, counters)
 	w.sources.show(v)
 	w.encoder.show(v)
 	w.outputs.show(v)

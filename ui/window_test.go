@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -105,6 +106,23 @@ func TestWindowDrivesTheSession(t *testing.T) {
 		t.Error("URL field enabled for the test pattern")
 	}
 
+	// The encoder catalog is probed when its tab is first shown.
+	var catalog string
+	ui(func() { catalog = w.encoder.catalog.Text })
+	if strings.Contains(catalog, "libx264") {
+		t.Errorf("catalog probed before anyone looked: %q", catalog)
+	}
+	ui(func() {
+		walk(w.win.Content(), func(o fyne.CanvasObject) {
+			if tabs, ok := o.(*container.AppTabs); ok && tabs != w.tabs {
+				tabs.SelectIndex(2) // Source, Filters, Encoder, Outputs
+			}
+		})
+	})
+	eventually(t, 60*time.Second, "the catalog lists libx264 as usable", func() bool {
+		return strings.Contains(w.encoder.catalog.Text, "✓ libx264") && slices.Contains(w.encoder.encoder.Options, "libx264")
+	})
+
 	// Outputs: the default local server plus a recording.
 	add := findButton(t, w.outputs.content, T("Recording"))
 	var row *outputRow
@@ -184,6 +202,16 @@ func TestWindowDrivesTheSession(t *testing.T) {
 		return strings.HasPrefix(w.outputs.rows["local"].viewer.Text, "http://"+ctrl.ServerAddr)
 	})
 	eventually(t, 5*time.Second, "the preview shows frames", func() bool { return w.preview.Stats().Frames > 3 })
+	// Off screen (another tab) the preview rests; back on the Studio it runs.
+	ui(func() { w.tabs.SelectIndex(2) })
+	time.Sleep(200 * time.Millisecond) // the frame in flight lands
+	resting := w.preview.Stats().Frames
+	time.Sleep(500 * time.Millisecond)
+	if n := w.preview.Stats().Frames; n != resting {
+		t.Errorf("preview drew %d frames while the Settings tab was shown", n-resting)
+	}
+	ui(func() { w.tabs.SelectIndex(0) })
+	eventually(t, 5*time.Second, "the preview runs again on the Studio tab", func() bool { return w.preview.Stats().Frames > resting+3 })
 
 	// The graphs' series export while live.
 	export := filepath.Join(t.TempDir(), "g.json")
