@@ -59,6 +59,7 @@ bench: deps
 	bash bench/latency.sh | tee bench/.bin/latency.md
 	bash bench/filters.sh | tee bench/.bin/filters.md
 	ONAIR_BIN=bench/.bin/onair bash bench/pull.sh | tee bench/.bin/pull.md
+	ONAIR_BIN=bench/.bin/onair bash bench/gui.sh | tee bench/.bin/gui.md
 	$(GO) test -run 'Offsets|Drift' -v ./telemetry/analyzer/ | tee bench/.bin/analyzer.txt
 
 clean:
