@@ -91,7 +91,7 @@ func runPublish(e *env, args []string) error {
 	}
 	plan := pipeline.Plan{
 		Source: *source, Device: *device, Loop: *loop, AVOffset: *avOffset, Unpaced: !*realtime,
-		KeepInputFormat: !flagSet(fs, "size") && !flagSet(fs, "fps"), Duration: *duration,
+		KeepInputSize: !flagSet(fs, "size"), KeepInputRate: !flagSet(fs, "fps"), Duration: *duration,
 		Video: vcfg, Audio: acfg, Outputs: outs, Token: *token, Timeout: *timeout,
 		WebRTCCodec: *webrtcCodec, MinBitrate: minBR, ServerAddr: *serverAddr,
 		Filters: filterSpecs, NoFilters: *noFilters, Log: e.log,
@@ -119,7 +119,7 @@ func runPublish(e *env, args []string) error {
 	}
 	if *duration > 0 && pr.Live {
 		// The limit ends the source; this is a backstop for a stuck output.
-		t := time.AfterFunc(*duration+*timeout+5*time.Second, func() { sess.Stop() })
+		t := time.AfterFunc(*duration+pr.Timeout+5*time.Second, func() { sess.Stop() })
 		defer t.Stop()
 	}
 	ticker := time.NewTicker(5 * time.Second)

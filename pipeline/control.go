@@ -20,10 +20,16 @@ type FilterState struct {
 }
 
 // FiltersControl serves GET and PUT of a live session's filter chain, for
-// the built-in server's /api/control/filters (`onair filters set`).
+// the built-in server's /api/control/filters (`onair filters set`). A nil
+// session (nothing live) answers 409.
 func FiltersControl(sess *Session) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if sess == nil {
+			w.WriteHeader(http.StatusConflict)
+			json.NewEncoder(w).Encode(FilterState{Error: "nothing is live: go live first"})
+			return
+		}
 		switch r.Method {
 		case http.MethodGet:
 		case http.MethodPut, http.MethodPost:

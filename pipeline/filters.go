@@ -49,6 +49,7 @@ func (s *Session) startStage() error {
 		filters.WithLogger(s.log),
 		filters.WithOnFilterError(func(f filters.Filter, err error) {
 			s.emit(Event{State: "filter removed", Err: fmt.Errorf("filter %s failed and was switched off: %w", f.Spec(), err)})
+			f.Close() // ours now: the stage never runs it again
 		}),
 		filters.WithChain(initial...),
 	)
@@ -121,6 +122,11 @@ func (s *Session) filterLoop(in <-chan *media.VideoFrame, live bool) {
 func (s *Session) SetFilters(specs []string) error {
 	if !s.running.Load() || s.stage == nil {
 		return ErrNoFilterStage
+	}
+	select {
+	case <-s.done: // a stopped session's stage takes no new (native) filters
+		return ErrNoFilterStage
+	default:
 	}
 	next, err := parseFilters(specs)
 	if err != nil {

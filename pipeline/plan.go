@@ -42,11 +42,12 @@ type Plan struct {
 	// empty for none.
 	Microphone string
 	Loop       bool // file source: start again at the end
-	// KeepInputFormat uses a pulled input's own size and rate instead of
-	// Video's (the CLI sets it when --size/--fps are not given).
-	KeepInputFormat bool
-	AVOffset        time.Duration // test pattern: beep shifted against the flash
-	Unpaced         bool          // test pattern: as fast as the encoder goes
+	// KeepInputSize and KeepInputRate use a pulled input's own size and
+	// frame rate instead of Video's (the CLI sets each when --size or
+	// --fps is not given).
+	KeepInputSize, KeepInputRate bool
+	AVOffset                     time.Duration // test pattern: beep shifted against the flash
+	Unpaced                      bool          // test pattern: as fast as the encoder goes
 	// Duration stops the go-live after this long (test pattern: an exact
 	// frame count). 0: until Stop.
 	Duration time.Duration
@@ -116,6 +117,8 @@ type Prepared struct {
 	StopAfter time.Duration
 	// Live: the source runs on its own clock (camera, real-time pattern, URL).
 	Live bool
+	// Timeout is the connect/write timeout in force for network outputs.
+	Timeout time.Duration
 
 	src     capture.Source
 	sinks   []stream.Sink
@@ -161,7 +164,7 @@ func Prepare(p Plan) (*Prepared, error) {
 		outs = []string{"local"}
 	}
 
-	pr := &Prepared{}
+	pr := &Prepared{Timeout: p.Timeout}
 	ok := false
 	defer func() {
 		if !ok {
@@ -283,11 +286,11 @@ func openSource(p *Plan) (capture.Source, time.Duration, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if in := ns.Info().Video; in != nil && p.KeepInputFormat {
-		if in.FrameRate.Num > 0 && in.FrameRate.Den > 0 {
+	if in := ns.Info().Video; in != nil {
+		if p.KeepInputRate && in.FrameRate.Num > 0 && in.FrameRate.Den > 0 {
 			v.FPS = max(1, (in.FrameRate.Num+in.FrameRate.Den/2)/in.FrameRate.Den)
 		}
-		if in.Width >= 16 && in.Height >= 16 {
+		if p.KeepInputSize && in.Width >= 16 && in.Height >= 16 {
 			v.Width, v.Height = in.Width&^1, in.Height&^1
 		}
 	}

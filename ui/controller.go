@@ -30,23 +30,28 @@ type Controller struct {
 	// wraps it in fyne.Do.
 	OnChange func()
 
-	secretMu sync.Mutex     // one keyring write at a time
-	writes   sync.WaitGroup // keyring writes in flight; Close waits
-	mu       sync.Mutex
-	typed    map[string]string // secrets set this session, by output ID
-	set      settings.Settings
-	server   *pipeline.LocalServer
-	live     *pipeline.Prepared
-	starting *pipeline.Prepared // between Prepare and a successful Start
-	liveIDs  []string           // output IDs in the plan's order
-	since    time.Time
-	lastErr  error
-	errField string            // what the last error is about: "source", "encoder", an output ID
-	notice   string            // what onair changed on its own (an encoder fallback)
-	outErr   map[string]error  // per output ID
-	outState map[string]string // per output ID
-	rates    map[string]*rateMeter
-	bitrates *seriesSet
+	secretMu   sync.Mutex     // one keyring write at a time
+	writes     sync.WaitGroup // keyring writes in flight; Close waits
+	mu         sync.Mutex
+	typed      map[string]string // secrets set this session, by output ID
+	run        runOverrides      // command-line choices, not saved
+	set        settings.Settings
+	server     *pipeline.LocalServer
+	live       *pipeline.Prepared
+	starting   *pipeline.Prepared // between Prepare and a successful Start
+	busy       bool               // a GoLive is running
+	stopWanted bool               // Stop came while busy
+	starts     sync.WaitGroup     // GoLive calls in flight; Close waits
+	liveIDs    []string           // output IDs in the plan's order
+	since      time.Time
+	lastErr    error
+	errField   string            // what the last error is about: "source", "encoder", an output ID
+	notice     string            // what onair changed on its own (an encoder fallback)
+	outErr     map[string]error  // per output ID
+	outState   map[string]string // per output ID
+	rates      map[string]*rateMeter
+	bitrates   *seriesSet
+	sampled    time.Time // when the bitrate series last grew
 }
 
 // NewController loads the settings from prefs (nil: defaults, nothing saved).
@@ -89,6 +94,18 @@ func (c *Controller) save(s settings.Settings) {
 	if c.prefs == nil {
 		return
 	}
+	// What the command line chose is for this run: the saved values stay.
+	c.mu.Lock()
+	if c.run.outputs {
+		s.Outputs = c.run.savedOutputs
+	}
+	if c.run.preview {
+		s.Preview = c.run.savedPreview
+	}
+	if c.run.source {
+		s.Source, s.Input = c.run.savedSource, c.run.savedInput
+	}
+	c.mu.Unlock()
 	if err := settings.Save(c.prefs, s); err != nil {
 		c.setError("", fmt.Errorf("settings not saved: %w", err))
 	}
@@ -160,7 +177,8 @@ func (c *Controller) Plan() (pipeline.Plan, []string, error) {
 		FilterStage: true, Filters: s.Filters, ServerAddr: c.ServerAddr}
 	if s.Source == SourceInput {
 		p.Source = strings.TrimSpace(s.Input)
-		p.KeepInputFormat = true
+		// The input's own size and rate, as OBS's media source keeps them.
+		p.KeepInputSize, p.KeepInputRate = true, true
 		if p.Source == "" {
 			return p, nil, &pipeline.SettingError{Field: "source", Err: errors.New("no input: type a URL or pick a file")}
 		}
@@ -196,9 +214,16 @@ func (c *Controller) Plan() (pipeline.Plan, []string, error) {
 		case OutputLocal:
 			spec = "local"
 		case OutputWHIP:
-			spec, token = strings.TrimSpace(o.URL), c.Secret(o.ID)
+			spec = strings.TrimSpace(o.URL)
+			if o.HasSecret {
+				token = c.Secret(o.ID)
+			}
 		case OutputRTMP:
-			spec = settings.JoinRTMP(strings.TrimSpace(o.URL), c.Secret(o.ID))
+			key := ""
+			if o.HasSecret {
+				key = c.Secret(o.ID)
+			}
+			spec = settings.JoinRTMP(strings.TrimSpace(o.URL), key)
 		case OutputRecord:
 			if strings.TrimSpace(o.Path) == "" {
 				return p, nil, &pipeline.SettingError{Field: o.ID, Err: errors.New("recording: choose a file (.mkv or .mp4)")}
@@ -215,6 +240,14 @@ func (c *Controller) Plan() (pipeline.Plan, []string, error) {
 		return p, nil, &pipeline.SettingError{Field: "outputs", Err: errors.New("no output switched on: add the local server, WHIP, RTMP or a recording")}
 	}
 	return p, ids, nil
+}
+
+// runOverrides remembers the saved values the command line replaced.
+type runOverrides struct {
+	outputs, preview, source bool
+	savedOutputs             []settings.Output
+	savedPreview             bool
+	savedSource, savedInput  string
 }
 
 // Sources the source picker offers.
@@ -243,11 +276,19 @@ func (c *Controller) Live() bool {
 // GoLive plans and starts; on failure the error is also the status.
 func (c *Controller) GoLive() error {
 	c.mu.Lock()
-	if c.live != nil {
+	if c.live != nil || c.busy {
 		c.mu.Unlock()
-		return nil
+		return nil // one go-live at a time, however fast the clicks
 	}
+	c.busy = true
+	c.starts.Add(1)
 	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.busy, c.stopWanted = false, false
+		c.mu.Unlock()
+		c.starts.Done()
+	}()
 	plan, ids, err := c.Plan()
 	if err != nil {
 		return c.fail(err, ids)
@@ -269,13 +310,27 @@ func (c *Controller) GoLive() error {
 	c.mu.Lock()
 	c.notice = notice
 	srv := c.server
+	stop := c.stopWanted // Stop was asked while this was starting
 	c.mu.Unlock()
+	if stop {
+		return c.Stop()
+	}
 	if srv != nil {
 		srv.HandleControl("filters", pipeline.FiltersControl(pr.Session))
 	}
 	go c.watch(pr)
 	c.changed()
 	return nil
+}
+
+// detach takes the built-in server's filter control off a session that ended.
+func (c *Controller) detach() {
+	c.mu.Lock()
+	srv := c.server
+	c.mu.Unlock()
+	if srv != nil {
+		srv.HandleControl("filters", pipeline.FiltersControl(nil))
+	}
 }
 
 // start prepares and starts plan. An encoder that cannot open here (a GPU
@@ -333,6 +388,7 @@ func (c *Controller) watch(pr *pipeline.Prepared) {
 	c.mu.Unlock()
 	if mine {
 		pr.Close()
+		c.detach()
 		c.changed()
 	}
 }
@@ -342,12 +398,16 @@ func (c *Controller) Stop() error {
 	c.mu.Lock()
 	pr := c.live
 	c.live = nil
+	if pr == nil && c.busy {
+		c.stopWanted = true // GoLive stops it as soon as it runs
+	}
 	c.mu.Unlock()
 	if pr == nil {
 		return nil
 	}
 	err := pr.Session.Stop()
 	pr.Close()
+	c.detach()
 	if err != nil {
 		c.setError("", err)
 	}
@@ -494,6 +554,8 @@ func (c *Controller) Session() *pipeline.Session {
 // Close stops everything, the built-in server too, and lets the keyring
 // writes finish.
 func (c *Controller) Close() {
+	c.Stop()
+	c.starts.Wait() // a go-live still starting stops itself (stopWanted)
 	c.Stop()
 	c.writes.Wait()
 	c.mu.Lock()

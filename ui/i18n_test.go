@@ -46,6 +46,17 @@ func TestEveryPhraseIsTranslated(t *testing.T) {
 			}
 		}
 	}
+	// Phrases translated through a variable: output states and language names.
+	for _, key := range []string{"connecting", "live", "failed", "closed"} {
+		if zh[key] == "" {
+			t.Errorf("output state %q has no Chinese translation", key)
+		}
+	}
+	for _, l := range Languages {
+		if zh[l.Name] == "" {
+			t.Errorf("language name %q has no Chinese translation", l.Name)
+		}
+	}
 	if n < 50 {
 		t.Errorf("found only %d phrases: the scan is broken", n)
 	}

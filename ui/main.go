@@ -70,6 +70,9 @@ func Main(args []string, stderr io.Writer) int {
 	case "":
 	case "on", "off":
 		ctrl.mu.Lock()
+		if !ctrl.run.preview {
+			ctrl.run.preview, ctrl.run.savedPreview = true, ctrl.set.Preview
+		}
 		ctrl.set.Preview = *previewFlag == "on"
 		ctrl.mu.Unlock()
 	default:
@@ -112,8 +115,13 @@ func Override(c *Controller, source string, outs []string) error {
 		case strings.HasPrefix(o, "rtmp://"), strings.HasPrefix(o, "rtmps://"):
 			server, key := settings.SplitRTMP(o)
 			list = append(list, settings.Output{ID: id, Kind: OutputRTMP, URL: server, Enabled: true, HasSecret: key != ""})
-			if key != "" && c.secrets != nil {
-				settings.SaveOutputSecret(c.secrets, id, key)
+			if key != "" { // for this run only: never in the keyring under a throwaway ID
+				c.mu.Lock()
+				if c.typed == nil {
+					c.typed = map[string]string{}
+				}
+				c.typed[id] = key
+				c.mu.Unlock()
 			}
 		case strings.HasPrefix(o, "http://"), strings.HasPrefix(o, "https://"):
 			list = append(list, settings.Output{ID: id, Kind: OutputWHIP, URL: o, Enabled: true})
@@ -123,6 +131,9 @@ func Override(c *Controller, source string, outs []string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if source != "" {
+		c.run.source, c.run.savedSource, c.run.savedInput = true, c.set.Source, c.set.Input
+	}
 	switch source {
 	case "":
 	case SourceTestPattern, SourceCamera, SourceScreen:
@@ -131,6 +142,7 @@ func Override(c *Controller, source string, outs []string) error {
 		c.set.Source, c.set.Input = SourceInput, source
 	}
 	if len(list) > 0 {
+		c.run.outputs, c.run.savedOutputs = true, c.set.Outputs
 		c.set.Outputs = list
 	}
 	return nil

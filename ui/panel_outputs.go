@@ -164,8 +164,10 @@ func (p *outputPanel) row(o settings.Output) *outputRow {
 		r.url.OnChanged = func(s string) {
 			// A full URL pasted with its key: keep the server, move the key
 			// to the keyring, as OBS's server + key fields do.
+			// Only into an empty key field: a server whose app has two
+			// parts (Wowza's live/_definst_) must not replace a saved key.
 			server, key := settings.SplitRTMP(strings.TrimSpace(s))
-			if key != "" && strings.Count(server, "/") >= 3 {
+			if key != "" && r.secret.Text == "" && strings.Count(server, "/") >= 3 {
 				r.url.SetText(server)
 				r.secret.SetText(key)
 				return

@@ -92,7 +92,10 @@ func (p *qaPanel) toggle() {
 	running := p.stop != nil
 	p.mu.Unlock()
 	if running {
+		// Ask and return: opening a URL may take until its timeout to
+		// notice, and the window must not wait for it. finish re-enables.
 		p.cancel()
+		p.run.Disable()
 		return
 	}
 	p.start()
@@ -159,6 +162,7 @@ func (p *qaPanel) finish(res pipeline.AnalyzeResult, name string, err error) {
 	p.mu.Lock()
 	p.stop = nil
 	p.mu.Unlock()
+	p.run.Enable()
 	p.run.SetText(T("Analyze"))
 	p.run.SetIcon(theme.MediaPlayIcon())
 	p.redraw()
@@ -192,14 +196,13 @@ func Summary(r pipeline.AnalyzeResult) string {
 	return s
 }
 
-// cancel ends a running analysis and waits for it.
+// cancel asks a running analysis to end, without waiting for it.
 func (p *qaPanel) cancel() {
 	p.mu.Lock()
-	stop, done := p.stop, p.done
+	stop := p.stop
 	p.mu.Unlock()
 	if stop != nil {
 		stop()
-		<-done
 	}
 }
 

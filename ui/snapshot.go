@@ -99,11 +99,18 @@ func (c *Controller) Snapshot() View {
 	}
 	now := time.Now()
 	v.Since = now.Sub(c.since)
+	// The bitrate series grows about once a second, whoever asks how often.
+	tick := now.Sub(c.sampled) >= 900*time.Millisecond
+	if tick {
+		c.sampled = now
+	}
 	st := c.live.Session.Stats()
 	v.Captured, v.Encoded, v.Dropped = st.Captured, st.Encoded, st.Dropped
 	if len(st.Encoders) > 0 {
 		v.Encoder = st.Encoders[0].Video
-		c.bitrates.add("target", v.Since, float64(st.Encoders[0].Bitrate))
+		if tick {
+			c.bitrates.add("target", v.Since, float64(st.Encoders[0].Bitrate))
+		}
 	}
 	for i, o := range st.Outputs {
 		if i >= len(c.liveIDs) {
@@ -123,7 +130,9 @@ func (c *Controller) Snapshot() View {
 			ov.Err = nil
 		}
 		v.Outputs[id] = ov
-		c.bitrates.add(c.shortNameLocked(o.Name), v.Since, ov.Bitrate)
+		if tick {
+			c.bitrates.add(c.shortNameLocked(o.Name), v.Since, ov.Bitrate)
+		}
 	}
 	return v
 }

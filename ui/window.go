@@ -172,7 +172,10 @@ func (w *Window) Close() {
 }
 
 func (w *Window) toggleLive() {
-	w.goLive.Disable() // one click, one go-live: re-enabled by refresh
+	if w.goLive.Disabled() {
+		return // a go-live or stop is under way (Ctrl+L pressed twice)
+	}
+	w.goLive.Disable() // one click, one go-live
 	go func() {
 		err := w.ctrl.Toggle()
 		w.do(func() {
