@@ -102,6 +102,9 @@ func (c *Controller) save(s settings.Settings) {
 	if c.run.preview {
 		s.Preview = c.run.savedPreview
 	}
+	if c.run.previewFPS {
+		s.PreviewFPS = c.run.savedPreviewFPS
+	}
 	if c.run.source {
 		s.Source, s.Input = c.run.savedSource, c.run.savedInput
 	}
@@ -244,10 +247,11 @@ func (c *Controller) Plan() (pipeline.Plan, []string, error) {
 
 // runOverrides remembers the saved values the command line replaced.
 type runOverrides struct {
-	outputs, preview, source bool
-	savedOutputs             []settings.Output
-	savedPreview             bool
-	savedSource, savedInput  string
+	outputs, preview, source, previewFPS bool
+	savedOutputs                         []settings.Output
+	savedPreview                         bool
+	savedPreviewFPS                      int
+	savedSource, savedInput              string
 }
 
 // Sources the source picker offers.

@@ -38,6 +38,7 @@ func Main(args []string, stderr io.Writer) int {
 	langTag := fs.String("lang", "", "language for this run: en or zh-CN (default: the settings', else the system's)")
 	addr := fs.String("server-addr", "", "address of the built-in server (default 127.0.0.1:8080)")
 	previewFlag := fs.String("preview", "", "on or off for this run (default: the settings')")
+	previewRate := fs.Int("preview-rate", 0, "cap the preview at this many frames per second for this run (0: the settings')")
 	statsPath := fs.String("ui-stats", "", "write the window's own figures (preview rate and lag, widget places) to this JSON file every second")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -78,6 +79,17 @@ func Main(args []string, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "onair: --preview %q: want on or off\n", *previewFlag)
 		return 2
+	}
+	if *previewRate < 0 || *previewRate > 120 {
+		fmt.Fprintf(stderr, "onair: --preview-rate %d: want 0 to 120\n", *previewRate)
+		return 2
+	} else if *previewRate > 0 {
+		ctrl.mu.Lock()
+		if !ctrl.run.previewFPS {
+			ctrl.run.previewFPS, ctrl.run.savedPreviewFPS = true, ctrl.set.PreviewFPS
+		}
+		ctrl.set.PreviewFPS = *previewRate
+		ctrl.mu.Unlock()
 	}
 	w := NewWindow(a, ctrl)
 	w.statsPath = *statsPath

@@ -50,6 +50,21 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		w.syncPreview()
 	})
 	p.preview.SetChecked(set.Preview)
+	rates := []string{T("Source rate"), "15 fps", "10 fps", "5 fps"}
+	caps := []int{0, 15, 10, 5}
+	rateSel := widget.NewSelect(rates, func(r string) {
+		for i, name := range rates {
+			if name == r && w.ctrl.Settings().PreviewFPS != caps[i] {
+				w.ctrl.Update(func(s *settings.Settings) { s.PreviewFPS = caps[i] })
+				w.restartPreview()
+			}
+		}
+	})
+	for i, c := range caps {
+		if c == set.PreviewFPS {
+			rateSel.Selected = rates[i]
+		}
+	}
 	p.keyring = widget.NewLabel("")
 	p.keyring.Wrapping = fyne.TextWrapWord
 	if w.ctrl.secrets != nil {
@@ -65,6 +80,7 @@ func newSettingsPanel(w *Window) *settingsPanel {
 		widget.NewLabelWithStyle(T("Settings"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewForm(widget.NewFormItem(T("Language (applies at the next start)"), langSel)),
 		p.preview,
+		widget.NewForm(widget.NewFormItem(T("Preview rate (lower saves CPU without a GPU)"), rateSel)),
 		p.keyring,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle(T("Keyboard shortcuts"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),

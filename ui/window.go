@@ -152,11 +152,23 @@ func (w *Window) start() {
 	}()
 }
 
+// previewRate is the source's frame rate, or the cap set in Settings.
 func (w *Window) previewRate() int {
-	if fps := w.ctrl.Settings().FPS; fps > 0 {
-		return fps
+	set := w.ctrl.Settings()
+	rate := 30
+	if set.FPS > 0 {
+		rate = set.FPS
 	}
-	return 30
+	if set.PreviewFPS > 0 && set.PreviewFPS < rate {
+		rate = set.PreviewFPS
+	}
+	return rate
+}
+
+// restartPreview applies a new preview rate.
+func (w *Window) restartPreview() {
+	w.preview.Stop()
+	w.preview.Start(w.previewRate())
 }
 
 // Close stops the ticks, the go-live and the built-in server.

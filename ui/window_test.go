@@ -458,3 +458,25 @@ func TestHotkeys(t *testing.T) {
 		t.Errorf("help lists:\n%s", hotkeyHelp())
 	}
 }
+
+// The preview rate cap in Settings applies at once and the preview goes on.
+func TestPreviewRateCap(t *testing.T) {
+	w, ctrl := newTestWindow(t)
+	if got := w.previewRate(); got != 30 {
+		t.Errorf("preview rate %d, want the source's 30", got)
+	}
+	ctrl.Update(func(s *settings.Settings) {
+		s.Outputs = []settings.Output{{ID: "rec", Kind: OutputRecord, Path: filepath.Join(t.TempDir(), "r.mkv"), Enabled: true}}
+		s.PreviewFPS = 10
+	})
+	ui(func() { w.restartPreview() })
+	if got := w.previewRate(); got != 10 {
+		t.Errorf("preview rate %d with a 10 fps cap", got)
+	}
+	ui(func() { test.Tap(w.goLive) })
+	eventually(t, 20*time.Second, "frames in the preview", func() bool { return w.preview.Stats().Frames > 5 })
+	time.Sleep(1500 * time.Millisecond)
+	if fps := w.preview.Stats().FPS; fps > 12 {
+		t.Errorf("preview at %.0f fps under a 10 fps cap", fps)
+	}
+}

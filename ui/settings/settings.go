@@ -54,8 +54,11 @@ type Settings struct {
 	Filters   []string `json:"filters"`             // enabled filter specs, in order
 	FilterOff []string `json:"filterOff,omitempty"` // remembered but switched off
 
-	Preview  bool   `json:"preview"`
-	Language string `json:"language,omitempty"` // "" follows the system; "en", "zh-CN"
+	Preview bool `json:"preview"`
+	// PreviewFPS caps the preview's rate; 0 follows the source. Without a
+	// GPU every preview frame repaints the window on the CPU.
+	PreviewFPS int    `json:"previewFps,omitempty"`
+	Language   string `json:"language,omitempty"` // "" follows the system; "en", "zh-CN"
 }
 
 // Defaults is what a first run shows: the test pattern to the local server.
