@@ -86,7 +86,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", "; ") }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "onair: capture and stream from your desktop.\n\nUsage: onair <command> [flags]\n\nCommands:")
+	fmt.Fprintln(w, "onair: capture and stream from your desktop.\n\nUsage: onair <command> [flags]   (no command: open the window)\n\nCommands:")
+	fmt.Fprintf(w, "  %-9s %s\n", "gui", "open the window (the default), e.g. onair gui --source testpattern --out local --go-live")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
