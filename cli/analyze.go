@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/onair-dev/onair/pipeline"
+	"github.com/onair-dev/onair/telemetry"
 )
 
 // runAnalyze measures A/V sync of any input carrying flashes and beeps:
@@ -55,12 +56,12 @@ func runAnalyze(e *env, args []string) error {
 	}
 	printSummary(e.stdout, res)
 	if *csvPath != "" {
-		if werr := writeFileAtomic(*csvPath, res.WriteCSV); werr != nil {
+		if werr := telemetry.WriteFile(*csvPath, res.WriteCSV); werr != nil {
 			return werr
 		}
 	}
 	if *jsonPath != "" {
-		if werr := writeFileAtomic(*jsonPath, func(w io.Writer) error { return res.WriteJSON(w, name) }); werr != nil {
+		if werr := telemetry.WriteFile(*jsonPath, func(w io.Writer) error { return res.WriteJSON(w, name) }); werr != nil {
 			return werr
 		}
 	}
@@ -75,22 +76,4 @@ func printSummary(w io.Writer, r pipeline.AnalyzeResult) {
 	} else {
 		fmt.Fprintln(w, "drift    not measurable: needs at least 3 events")
 	}
-}
-
-// writeFileAtomic writes through a temp file so a failure leaves no half file.
-func writeFileAtomic(path string, fill func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -2,13 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/onair-dev/onair/pipeline"
+	"github.com/onair-dev/onair/telemetry"
 )
 
 // writeNetStats exports every WebRTC output's series to path (.csv or
@@ -23,34 +24,19 @@ func writeNetStats(path string, sess *pipeline.Session) error {
 	}
 	sort.Strings(names)
 	ext := strings.ToLower(filepath.Ext(path))
-	write := func(p string, fill func(f *os.File) error) error {
-		tmp := p + ".tmp"
-		f, err := os.Create(tmp)
-		if err != nil {
-			return fmt.Errorf("stats file %s: %w", p, err)
-		}
-		if err := fill(f); err != nil {
-			f.Close()
-			return fmt.Errorf("stats file %s: %w", p, err)
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		return os.Rename(tmp, p)
-	}
 	switch ext {
 	case ".json":
-		return write(path, func(f *os.File) error {
-			f.WriteString("[\n")
+		return telemetry.WriteFile(path, func(f io.Writer) error {
+			io.WriteString(f, "[\n")
 			for i, n := range names {
 				if i > 0 {
-					f.WriteString(",\n")
+					io.WriteString(f, ",\n")
 				}
 				if err := series[n].WriteJSON(f, n); err != nil {
 					return err
 				}
 			}
-			_, err := f.WriteString("]\n")
+			_, err := io.WriteString(f, "]\n")
 			return err
 		})
 	case ".csv":
@@ -59,7 +45,7 @@ func writeNetStats(path string, sess *pipeline.Session) error {
 			if len(names) > 1 {
 				p = strings.TrimSuffix(path, filepath.Ext(path)) + "-" + strconv.Itoa(i+1) + ".csv"
 			}
-			if err := write(p, func(f *os.File) error { return series[n].WriteCSV(f) }); err != nil {
+			if err := telemetry.WriteFile(p, series[n].WriteCSV); err != nil {
 				return err
 			}
 		}

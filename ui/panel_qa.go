@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/onair-dev/onair/pipeline"
+	"github.com/onair-dev/onair/telemetry"
 	"github.com/onair-dev/onair/ui/graph"
 )
 
@@ -233,24 +233,5 @@ func (p *qaPanel) Export(path string) error {
 	if strings.HasSuffix(strings.ToLower(path), ".json") {
 		fill = func(w io.Writer) error { return res.WriteJSON(w, name) }
 	}
-	return writeFile(path, fill)
-}
-
-// writeFile writes through a temp file so a failure leaves no half file.
-func writeFile(path string, fill func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("export %s: %w", path, err)
-	}
-	if err := fill(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("export %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return telemetry.WriteFile(path, fill)
 }

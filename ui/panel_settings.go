@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/onair-dev/onair/telemetry"
 	"github.com/onair-dev/onair/ui/settings"
 )
 
@@ -174,18 +175,18 @@ func (c *Controller) ExportSeries(path string) error {
 			outs[name] = s.Samples()
 		}
 		doc["outputs"] = outs
-		return writeFile(path, func(wr io.Writer) error {
+		return telemetry.WriteFile(path, func(wr io.Writer) error {
 			enc := json.NewEncoder(wr)
 			enc.SetIndent("", "  ")
 			return enc.Encode(doc)
 		})
 	}
 	base := strings.TrimSuffix(path, filepath.Ext(path))
-	if err := writeFile(base+"-avsync.csv", sess.AVSync().WriteCSV); err != nil {
+	if err := telemetry.WriteFile(base+"-avsync.csv", sess.AVSync().WriteCSV); err != nil {
 		return err
 	}
 	for name, s := range net {
-		if err := writeFile(base+"-"+fileSafe(name)+".csv", s.WriteCSV); err != nil {
+		if err := telemetry.WriteFile(base+"-"+fileSafe(name)+".csv", s.WriteCSV); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/onair-dev/onair/telemetry"
 	"github.com/onair-dev/onair/ui/preview"
 )
 
@@ -49,5 +50,5 @@ func (w *Window) uiStats() UIStats {
 }
 
 func writeUIStats(path string, st UIStats) error {
-	return writeFile(path, func(wr io.Writer) error { return json.NewEncoder(wr).Encode(st) })
+	return telemetry.WriteFile(path, func(wr io.Writer) error { return json.NewEncoder(wr).Encode(st) })
 }
