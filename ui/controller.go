@@ -60,7 +60,7 @@ func NewController(prefs fyne.Preferences, secrets *settings.Secrets, log *slog.
 		log = slog.Default()
 	}
 	c := &Controller{prefs: prefs, secrets: secrets, log: log, ServerAddr: pipeline.DefaultServerAddr,
-		outErr: map[string]error{}, outState: map[string]string{}, rates: map[string]*rateMeter{}, bitrates: newSeriesSet(600)}
+		outErr: map[string]error{}, outState: map[string]string{}, typed: map[string]string{}, rates: map[string]*rateMeter{}, bitrates: newSeriesSet(600)}
 	c.set = settings.Defaults()
 	if prefs != nil {
 		c.set = settings.Load(prefs)
@@ -128,9 +128,6 @@ func (c *Controller) SetSecret(outputID, secret string) error {
 		return errors.New("no secret store")
 	}
 	c.mu.Lock()
-	if c.typed == nil {
-		c.typed = map[string]string{}
-	}
 	c.typed[outputID] = secret
 	c.mu.Unlock()
 	c.writes.Add(1)
@@ -503,6 +500,10 @@ func (c *Controller) Server() (*pipeline.LocalServer, error) {
 func (c *Controller) ViewerURL() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.viewerURLLocked()
+}
+
+func (c *Controller) viewerURLLocked() string {
 	if c.server == nil {
 		return ""
 	}

@@ -129,9 +129,6 @@ func Override(c *Controller, source string, outs []string) error {
 			list = append(list, settings.Output{ID: id, Kind: OutputRTMP, URL: server, Enabled: true, HasSecret: key != ""})
 			if key != "" { // for this run only: never in the keyring under a throwaway ID
 				c.mu.Lock()
-				if c.typed == nil {
-					c.typed = map[string]string{}
-				}
 				c.typed[id] = key
 				c.mu.Unlock()
 			}

@@ -37,7 +37,6 @@ type qaPanel struct {
 
 	mu     sync.Mutex
 	stop   context.CancelFunc
-	done   chan struct{}
 	found  []pipeline.AnalyzeEvent
 	result *pipeline.AnalyzeResult
 	name   string
@@ -114,9 +113,8 @@ func (p *qaPanel) start() {
 	}
 	showError(p.errText, nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
 	p.mu.Lock()
-	p.stop, p.done, p.found, p.result = cancel, done, nil, nil
+	p.stop, p.found, p.result = cancel, nil, nil
 	p.mu.Unlock()
 	p.run.SetText(T("Stop"))
 	p.run.SetIcon(theme.MediaStopIcon())
@@ -124,7 +122,6 @@ func (p *qaPanel) start() {
 	p.summary.SetText(T("Analyzing…"))
 	p.events.Refresh()
 	go func() {
-		defer close(done)
 		res, name, err := pipeline.Analyze(ctx, in, 10*time.Second, secs, func(e pipeline.AnalyzeEvent) {
 			p.mu.Lock()
 			p.found = append(p.found, e)

@@ -84,13 +84,8 @@ func (s *seriesSet) add(name string, at time.Duration, v float64) {
 func (c *Controller) Snapshot() View {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := View{Live: c.live != nil, Err: c.lastErr, ErrField: c.errField, Notice: c.notice, Outputs: map[string]OutputView{}}
-	if c.server != nil {
-		v.ViewerURL = c.server.URL()
-		if tok, gen := c.server.Token(); gen {
-			v.ViewerURL += "?token=" + tok
-		}
-	}
+	v := View{Live: c.live != nil, Err: c.lastErr, ErrField: c.errField, Notice: c.notice, Outputs: map[string]OutputView{},
+		ViewerURL: c.viewerURLLocked()}
 	for id, err := range c.outErr {
 		v.Outputs[id] = OutputView{ID: id, State: c.outState[id], Err: err}
 	}
