@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -35,6 +37,34 @@ func TestPublishKeepsTheInputsOtherFormatPart(t *testing.T) {
 		wantExit(t, r, 0)
 		if got := probe(out); got != c.want {
 			t.Errorf("publish %s %s: recording is %s, want %s", c.flag, c.value, got, c.want)
+		}
+	}
+}
+
+// --stats writes the WebRTC output's network series, JSON or CSV.
+func TestPublishStatsExport(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"net.json", "net.csv"} {
+		path := filepath.Join(dir, name)
+		r := onair(t, 60*time.Second, "publish", "--duration", "4s", "--server-addr", freeAddr(t), "--stats", path)
+		wantExit(t, r, 0)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(name, ".json") {
+			var doc []struct {
+				Output  string           `json:"output"`
+				Samples []map[string]any `json:"samples"`
+			}
+			if err := json.Unmarshal(b, &doc); err != nil || len(doc) != 1 || len(doc[0].Samples) < 2 {
+				t.Errorf("json export: %v, %.300s", err, b)
+			}
+		} else if lines := strings.Count(string(b), "\n"); !strings.HasPrefix(string(b), "at_s,packets_sent") || lines < 3 {
+			t.Errorf("csv export (%d lines): %.300s", lines, b)
+		}
+		if left, _ := filepath.Glob(path + ".tmp"); len(left) != 0 {
+			t.Errorf("temp file left: %v", left)
 		}
 	}
 }
