@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,22 +29,12 @@ func newTestWindow(t *testing.T) (*Window, *Controller) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
 	a := test.NewTempApp(t)
 	ctrl := NewController(a.Preferences(), settings.OpenSecrets("onair-test"), nil)
-	ctrl.ServerAddr = freeAddr(t)
+	ctrl.ServerAddr = testenv.ClosedAddr(t) // free: nothing listens there yet
 	ctrl.Update(func(s *settings.Settings) { s.Size, s.Bitrate = "640x360", "800k" })
 	var w *Window
 	ui(func() { w = NewWindow(a, ctrl); w.Show() })
 	t.Cleanup(func() { ui(func() { w.win.Close() }); w.Close() })
 	return w, ctrl
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // eventually polls cond on the Fyne goroutine until it holds or limit passes.
